@@ -50,6 +50,7 @@ MessageView Outbox::view(size_t i) const {
 }
 
 void Outbox::copy_from(const Outbox& other, size_t i) {
+  RUMOR_ASSERT(&other != this, "copy_from() copies between two outboxes");
   const MessageView v = other.view(i);
   begin(other.from(i), v.type, v.flags);
   digests_.insert(digests_.end(), v.digests.begin(), v.digests.end());

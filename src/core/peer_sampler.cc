@@ -36,13 +36,18 @@ LeastRecentSampler::LeastRecentSampler(uint32_t n)
 void LeastRecentSampler::sample(NodeId self, Prng& prng, uint32_t k, Time now,
                                 std::vector<NodeId>& out) {
   int64_t* row = &last_contact_ns_[static_cast<size_t>(self) * n_];
+  const size_t start = out.size();
   for (uint32_t picked = 0; picked < k && picked + 1 < n_; ++picked) {
-    // The oldest contact time among the others; reservoir-sample among ties.
+    // The oldest contact time among the others not yet picked in this call; reservoir-sample
+    // among ties.
     NodeId best = kNoNode;
     int64_t best_t = std::numeric_limits<int64_t>::max();
     uint64_t ties = 0;
     for (NodeId p = 0; p < n_; ++p) {
       if (p == self) continue;
+      if (std::find(out.begin() + static_cast<std::ptrdiff_t>(start), out.end(), p) != out.end()) {
+        continue;
+      }
       if (row[p] < best_t) {
         best_t = row[p];
         best = p;

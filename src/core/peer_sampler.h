@@ -58,8 +58,8 @@ class LeastRecentSampler final : public PeerSampler {
   std::vector<int64_t> last_contact_ns_;  // [self * n + peer]; INT64_MIN when never
 };
 
-// Picks k distinct indices of `candidates` uniformly (partial Fisher-Yates on a copy); used by
-// samplers over explicit lists such as a member table.
+// Appends k distinct members of `candidates`, uniformly (a partial Fisher-Yates shuffle, which
+// reorders `candidates` in place); used by samplers over explicit lists such as a member table.
 void sample_distinct(std::vector<NodeId>& candidates, Prng& prng, uint32_t k,
                      std::vector<NodeId>& out);
 

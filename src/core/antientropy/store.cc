@@ -45,14 +45,20 @@ ApplyResult Store::apply(const Entry& incoming, size_t max_entries) {
     const uint32_t held_generation = entries_[first].generation;
     if (incoming.generation < held_generation) return ApplyResult::kStale;
     if (incoming.generation > held_generation) {
-      // The origin restarted: its previous incarnation's entries are superseded as a whole.
+      // The origin restarted: its previous incarnation's entries are superseded as a whole,
+      // and the incoming entry takes their place. Refuse before erasing anything, so a refused
+      // entry leaves the store as it was.
+      if (entries_.size() - (last - first) >= max_entries) return ApplyResult::kFull;
       entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(first),
                      entries_.begin() + static_cast<std::ptrdiff_t>(last));
+      entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(first), incoming);
+      return ApplyResult::kChanged;
     }
   }
-  auto it = std::lower_bound(
-      entries_.begin(), entries_.end(), incoming.key(),
-      [&](const Entry& e, std::string_view k) { return entry_before(e, incoming.origin, k); });
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), incoming.key(),
+                             [&](const Entry& e, std::string_view k) {
+                               return entry_before(e, incoming.origin, k);
+                             });
   if (it != entries_.end() && it->origin == incoming.origin && it->key() == incoming.key()) {
     if (merge(*it, incoming) == Winner::kLocal) return ApplyResult::kUnchanged;
     *it = incoming;

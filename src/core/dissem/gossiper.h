@@ -130,14 +130,16 @@ class Gossiper {
   void drop_cold(GossipContext& ctx);
   void drop_superseded();
 
+  // What answering a message reads (store_, self_) comes first and fits in 28 bytes, so a
+  // simulator holding a million engines mostly touches one cache line per delivery.
+  Store store_;
   NodeId self_;
   uint32_t generation_;
-  uint32_t ticks_ = 0;
-  Time next_tick_;
-  Prng prng_;
-  Store store_;
   // Rumor mode: hot rumors, oldest first. Direct-mail mode: own writes not yet mailed.
   std::vector<HotRumor> hot_;
+  Time next_tick_;
+  Prng prng_;
+  uint32_t ticks_ = 0;
 };
 
 }  // namespace rumor::core

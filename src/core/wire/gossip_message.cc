@@ -29,6 +29,7 @@ void Message::assign(const MessageView& v) {
 }
 
 void Message::clear() {
+  type = MessageType::kSyn;
   flags = 0;
   digests.clear();
   requests.clear();
