@@ -12,10 +12,11 @@ ProgressBar::ProgressBar(std::string label)
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
-ProgressBar::~ProgressBar() { finish(); }
+ProgressBar::~ProgressBar() {
+  finish();
+}
 
-void ProgressBar::on_round(uint32_t round, uint32_t max_rounds, uint64_t informed,
-                           uint64_t nodes) {
+void ProgressBar::on_round(uint32_t round, uint32_t max_rounds, uint64_t informed, uint64_t nodes) {
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   if (now - start_ < std::chrono::seconds(1)) return;
@@ -27,8 +28,8 @@ void ProgressBar::on_round(uint32_t round, uint32_t max_rounds, uint64_t informe
   const int filled = static_cast<int>(frac * kWidth);
   std::string bar(static_cast<size_t>(filled), '#');
   bar.append(static_cast<size_t>(kWidth - filled), '.');
-  std::fprintf(stderr, "\r%s [%s] round %u/%u, %.1f%% informed\x1b[K", label_.c_str(),
-               bar.c_str(), round, max_rounds, frac * 100.0);
+  std::fprintf(stderr, "\r%s [%s] round %u/%u, %.1f%% informed\x1b[K", label_.c_str(), bar.c_str(),
+               round, max_rounds, frac * 100.0);
   std::fflush(stderr);
 }
 

@@ -24,7 +24,8 @@ int bad_input(const std::string& message) {
 template <typename T>
 std::string allowed_list(std::initializer_list<T> values, std::string_view (*name)(T)) {
   std::string s;
-  for (T v : values) s += (s.empty() ? "" : ", ") + std::string(name(v));
+  for (T v : values)
+    s += (s.empty() ? "" : ", ") + std::string(name(v));
   return s;
 }
 
@@ -51,13 +52,68 @@ Result<std::vector<core::GossipMode>> parse_mode_list(const std::string& flag,
   return modes;
 }
 
-bool given(CLI::App& sub, const char* flag) { return sub.count(flag) > 0; }
+bool given(CLI::App& sub, const char* flag) {
+  return sub.count(flag) > 0;
+}
+
+// "NODE@ROUND", as --crash and --leave take it.
+Status parse_node_at(const std::string& flag, const std::string& text, uint32_t& node, double& at) {
+  const size_t sep = text.find('@');
+  const std::string bad = flag + ": expected NODE@ROUND (e.g. 7@30), got '" + text + "'";
+  if (sep == std::string::npos) return Status::error(bad);
+  try {
+    size_t used = 0;
+    const unsigned long n = std::stoul(text.substr(0, sep), &used);
+    if (used != sep || n > 0xffffffffUL) return Status::error(bad);
+    const std::string at_text = text.substr(sep + 1);
+    at = std::stod(at_text, &used);
+    if (used != at_text.size()) return Status::error(bad);
+    node = static_cast<uint32_t>(n);
+  } catch (const std::exception&) {
+    return Status::error(bad);
+  }
+  return Status::ok();
+}
+
+Status apply_heartbeat_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c) {
+  auto& d = c.detector;
+  if (given(sub, "--detector")) {
+    const auto k = core::detect::parse_detector_kind(f.detector);
+    if (!k)
+      return Status::error("--detector: unknown '" + f.detector + "' (allowed: threshold, phi)");
+    d.kind = *k;
+  }
+  if (given(sub, "--phi-threshold")) d.phi.threshold = f.phi_threshold;
+  if (given(sub, "--suspect-after")) d.threshold.suspect_after = f.suspect_after;
+  if (given(sub, "--dead-after")) d.threshold.dead_after = f.dead_after;
+  if (given(sub, "--phi-dead-after-ms")) {
+    d.phi.dead_after = Duration::nanos(static_cast<int64_t>(f.phi_dead_after_ms * 1e6));
+  }
+  if (given(sub, "--crash")) {
+    c.crashes.clear();
+    for (const std::string& text : f.crash) {
+      sim::Crash cr;
+      if (Status s = parse_node_at("--crash", text, cr.node, cr.at); !s.is_ok()) return s;
+      c.crashes.push_back(cr);
+    }
+  }
+  if (given(sub, "--leave")) {
+    c.leaves.clear();
+    for (const std::string& text : f.leave) {
+      sim::Leave l;
+      if (Status s = parse_node_at("--leave", text, l.node, l.at); !s.is_ok()) return s;
+      c.leaves.push_back(l);
+    }
+  }
+  return Status::ok();
+}
 
 // Flags given on the command line override the scenario and the defaults.
 Status apply_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c) {
   if (given(sub, "--protocol")) {
     const auto p = sim::parse_protocol(f.protocol);
-    if (!p) return Status::error("--protocol: unknown '" + f.protocol + "' (allowed: gossip, heartbeat)");
+    if (!p)
+      return Status::error("--protocol: unknown '" + f.protocol + "' (allowed: gossip, heartbeat)");
     c.protocol = *p;
   }
   if (given(sub, "--nodes")) c.nodes = f.nodes;
@@ -67,7 +123,8 @@ Status apply_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c) {
   if (given(sub, "--mode")) {
     auto modes = parse_mode_list("--mode", f.mode);
     if (!modes) return modes.status();
-    if (modes->size() != 1) return Status::error("--mode: takes one mode; use --compare for several");
+    if (modes->size() != 1)
+      return Status::error("--mode: takes one mode; use --compare for several");
     c.modes = *modes;
   }
   if (given(sub, "--compare")) {
@@ -77,7 +134,8 @@ Status apply_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c) {
   }
   if (given(sub, "--reconcile")) {
     const auto r = core::parse_reconcile(f.reconcile);
-    if (!r) return Status::error("--reconcile: unknown '" + f.reconcile + "' (allowed: digest, full)");
+    if (!r)
+      return Status::error("--reconcile: unknown '" + f.reconcile + "' (allowed: digest, full)");
     c.gossip.reconcile = *r;
   }
   if (given(sub, "--fanout")) c.gossip.fanout = f.fanout;
@@ -115,7 +173,7 @@ Status apply_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c) {
   }
   if (given(sub, "--rumor-k")) c.gossip.rumor_k = f.rumor_k;
   if (given(sub, "--antientropy-every")) c.gossip.antientropy_every = f.antientropy_every;
-  return Status::ok();
+  return apply_heartbeat_flags(sub, f, c);
 }
 
 Result<std::string> read_file(const std::string& path) {
@@ -134,7 +192,8 @@ CLI::App* add_sim_command(CLI::App& app, SimFlags& f) {
   s->add_option("--scenario", f.scenario, "JSON scenario file (see docs/scenarios/README.md)");
   s->add_option("--protocol", f.protocol, "gossip (spread one update) | heartbeat (membership)");
   s->add_option("--nodes", f.nodes, "cluster size (default 1000)");
-  s->add_option("--mode", f.mode, "push | pull | push-pull | rumor | direct-mail (default push-pull)");
+  s->add_option("--mode", f.mode,
+                "push | pull | push-pull | rumor | direct-mail (default push-pull)");
   s->add_option("--compare", f.compare, "several modes, comma-separated, run on the same seed");
   s->add_option("--reconcile", f.reconcile, "digest | full (default digest)");
   s->add_option("--fanout", f.fanout, "peers contacted per round (default 1)");
@@ -157,6 +216,17 @@ CLI::App* add_sim_command(CLI::App& app, SimFlags& f) {
   s->add_option("--rumor-k", f.rumor_k, "rumor mongering k (default 2)");
   s->add_option("--antientropy-every", f.antientropy_every,
                 "rumor/direct-mail: anti-entropy exchange every N rounds (default 0: off)");
+  s->add_option("--detector", f.detector, "heartbeat: threshold | phi (default threshold)");
+  s->add_option("--phi-threshold", f.phi_threshold,
+                "heartbeat: phi conviction threshold (default 8)");
+  s->add_option("--suspect-after", f.suspect_after,
+                "heartbeat, threshold detector: intervals without progress before suspect (3)");
+  s->add_option("--dead-after", f.dead_after,
+                "heartbeat, threshold detector: further intervals before dead (3)");
+  s->add_option("--phi-dead-after-ms", f.phi_dead_after_ms,
+                "heartbeat, phi detector: time suspected before dead (default 10000)");
+  s->add_option("--crash", f.crash, "crash NODE at ROUND: NODE@ROUND (repeatable)");
+  s->add_option("--leave", f.leave, "heartbeat: NODE leaves gracefully at ROUND: NODE@ROUND");
   s->add_option("--format", f.format, "table | json | csv (default table)");
   s->add_option("--trace", f.trace, "write every state change to FILE (JSON lines)");
   s->add_option("--plot", f.plot, "write the informed-fraction curves to FILE.svg");
@@ -184,9 +254,6 @@ int run_sim_command(CLI::App& sub, const SimFlags& f) {
   } else {
     return bad_input("--format: unknown '" + f.format + "' (allowed: table, json, csv)");
   }
-  if (config.protocol != sim::Protocol::kGossip) {
-    return bad_input("--protocol heartbeat: not available in this build yet");
-  }
   if (!f.plot.empty() && (f.plot.size() < 4 || f.plot.substr(f.plot.size() - 4) != ".svg")) {
     return bad_input("--plot: the file name must end in .svg, got '" + f.plot + "'");
   }
@@ -198,7 +265,14 @@ int run_sim_command(CLI::App& sub, const SimFlags& f) {
     trace = std::make_unique<sim::TraceSink>(trace_file);
   }
 
+  if (config.protocol == sim::Protocol::kHeartbeat) {
+    if (format == sim::Format::kCsv)
+      return bad_input("--format csv: the heartbeat protocol prints table or json");
+    if (!f.plot.empty())
+      return bad_input("--plot: the heartbeat protocol has no informed curve to plot");
+  }
   std::vector<sim::RunResult> runs;
+  std::vector<sim::HeartbeatResult> heartbeat_runs;
   ProgressBar progress("rumor sim");
   for (core::GossipMode mode : config.modes) {
     for (uint32_t k = 0; k < f.seeds; ++k) {
@@ -210,15 +284,31 @@ int run_sim_command(CLI::App& sub, const SimFlags& f) {
       options.trace = trace.get();
       options.progress = &progress;
       options.wire = f.wire;
-      runs.push_back(sim::run_gossip(run_config, mode, options));
+      if (config.protocol == sim::Protocol::kHeartbeat) {
+        heartbeat_runs.push_back(sim::run_heartbeat(run_config, mode, options));
+      } else {
+        runs.push_back(sim::run_gossip(run_config, mode, options));
+      }
     }
   }
   progress.finish();
 
-  switch (format) {
-    case sim::Format::kTable: std::cout << sim::format_table(config, runs); break;
-    case sim::Format::kJson: std::cout << sim::format_json(runs); break;
-    case sim::Format::kCsv: std::cout << sim::format_csv(runs); break;
+  if (config.protocol == sim::Protocol::kHeartbeat) {
+    std::cout << (format == sim::Format::kJson
+                      ? sim::format_heartbeat_json(heartbeat_runs)
+                      : sim::format_heartbeat_table(config, heartbeat_runs));
+  } else {
+    switch (format) {
+      case sim::Format::kTable:
+        std::cout << sim::format_table(config, runs);
+        break;
+      case sim::Format::kJson:
+        std::cout << sim::format_json(runs);
+        break;
+      case sim::Format::kCsv:
+        std::cout << sim::format_csv(runs);
+        break;
+    }
   }
   std::cout.flush();
   if (!f.plot.empty()) {

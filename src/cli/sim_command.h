@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace rumor::cli {
 
@@ -36,6 +37,13 @@ struct SimFlags {
   std::string rumor_stop;
   uint32_t rumor_k = 0;
   uint32_t antientropy_every = 0;
+  std::string detector;
+  double phi_threshold = 0;
+  uint32_t suspect_after = 0;
+  uint32_t dead_after = 0;
+  double phi_dead_after_ms = 0;
+  std::vector<std::string> crash;
+  std::vector<std::string> leave;
   std::string format = "table";
   std::string trace;
   std::string plot;

@@ -51,11 +51,12 @@ class GossipWorld {
   RunResult run();
 
  private:
-  core::GossipContext context(Time now) { return core::GossipContext{now, gossip_, *sampler_, ws_}; }
+  core::GossipContext context(Time now) {
+    return core::GossipContext{now, gossip_, *sampler_, ws_};
+  }
   Time round_time(double rounds) const {
-    return Time::zero() +
-           Duration::nanos(static_cast<int64_t>(std::llround(rounds * static_cast<double>(
-                                                                           gossip_.interval.ns()))));
+    return Time::zero() + Duration::nanos(static_cast<int64_t>(
+                              std::llround(rounds * static_cast<double>(gossip_.interval.ns()))));
   }
   double in_rounds(Time t) const {
     return static_cast<double>(t.ns()) / static_cast<double>(gossip_.interval.ns());
@@ -99,9 +100,9 @@ class GossipWorld {
   core::Version update_version_;
   uint64_t live_ = 0;
   uint64_t informed_live_ = 0;
-  int64_t hot_total_ = 0;       // hot rumors (or unsent mail) summed over nodes
-  uint64_t in_flight_ = 0;      // async: messages not yet delivered
-  RoundStats round_{};          // the round being counted
+  int64_t hot_total_ = 0;   // hot rumors (or unsent mail) summed over nodes
+  uint64_t in_flight_ = 0;  // async: messages not yet delivered
+  RoundStats round_{};      // the round being counted
   RunResult result_;
   // Reused buffers for wire mode.
   std::vector<uint8_t> wire_bytes_;
@@ -124,7 +125,8 @@ GossipWorld::GossipWorld(const SimConfig& config, GossipMode mode, const RunOpti
   } else {
     sampler_ = std::make_unique<core::UniformSampler>(config.nodes);
   }
-  for (const Fault& f : faults_) last_fault_at_ = std::max(last_fault_at_, f.at);
+  for (const Fault& f : faults_)
+    last_fault_at_ = std::max(last_fault_at_, f.at);
   ws_.record_changes = true;
   live_ = config.nodes;
   result_.mode = mode;
@@ -177,9 +179,9 @@ void GossipWorld::apply_fault(const Fault& f, Time now) {
     case Fault::Kind::kRestart: {
       if (!down_[f.index]) return;
       const uint32_t gen = nodes_[f.index].generation() + 1;
-      nodes_[f.index] = core::Gossiper(f.index, gen,
-                                       Prng::derive(config_.seed, f.index + (uint64_t{gen} << 32)),
-                                       now + gossip_.interval);
+      nodes_[f.index] =
+          core::Gossiper(f.index, gen, Prng::derive(config_.seed, f.index + (uint64_t{gen} << 32)),
+                         now + gossip_.interval);
       down_[f.index] = 0;
       informed_[f.index] = 0;
       live_++;
@@ -223,8 +225,7 @@ void GossipWorld::deliver(NodeId from, NodeId to, const MessageView& v, Time now
   if (options_.wire) {
     wire_bytes_.clear();
     core::wire::encode(v, wire_bytes_);
-    const auto err =
-        core::wire::decode(wire_bytes_, gossip_.max_message_bytes + 64, wire_message_);
+    const auto err = core::wire::decode(wire_bytes_, gossip_.max_message_bytes + 64, wire_message_);
     RUMOR_ASSERT(err == core::wire::DecodeError::kNone, "our own encoding must decode");
     view = wire_message_.view();
   }
@@ -506,7 +507,8 @@ void GossipWorld::run_async() {
 uint32_t effective_max_rounds(const SimConfig& config) {
   if (config.max_rounds > 0) return config.max_rounds;
   double last_fault = 0;
-  for (const Crash& c : config.crashes) last_fault = std::max(last_fault, c.restart.value_or(c.at));
+  for (const Crash& c : config.crashes)
+    last_fault = std::max(last_fault, c.restart.value_or(c.at));
   for (const Partition& p : config.partitions) {
     last_fault = std::max(last_fault, p.heal.value_or(p.start));
   }

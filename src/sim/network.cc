@@ -13,7 +13,8 @@ Network::Network(const SimConfig& config, uint64_t seed)
     const auto rest = static_cast<uint8_t>(p.groups.size());
     c.group_of.assign(config.nodes, rest);
     for (size_t g = 0; g < p.groups.size(); ++g) {
-      for (uint32_t node : p.groups[g]) c.group_of[node] = static_cast<uint8_t>(g);
+      for (uint32_t node : p.groups[g])
+        c.group_of[node] = static_cast<uint8_t>(g);
     }
     c.start = p.start;
     c.heal = p.heal.value_or(std::numeric_limits<double>::infinity());
@@ -41,14 +42,18 @@ bool Network::partitioned(double t) const {
 Duration Network::latency() {
   double ms = 0;
   switch (latency_.dist) {
-    case LatencyModel::Dist::kConstant: ms = latency_.a_ms; break;
+    case LatencyModel::Dist::kConstant:
+      ms = latency_.a_ms;
+      break;
     case LatencyModel::Dist::kUniform:
       ms = latency_.a_ms + (latency_.b_ms - latency_.a_ms) * prng_.unit();
       break;
     case LatencyModel::Dist::kNormal:
       ms = std::max(0.0, latency_.a_ms + latency_.b_ms * prng_.normal());
       break;
-    case LatencyModel::Dist::kExponential: ms = latency_.a_ms * prng_.exponential(); break;
+    case LatencyModel::Dist::kExponential:
+      ms = latency_.a_ms * prng_.exponential();
+      break;
   }
   return Duration::nanos(static_cast<int64_t>(std::llround(ms * 1e6)));
 }

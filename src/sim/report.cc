@@ -116,24 +116,22 @@ std::string format_table(const SimConfig& config, const std::vector<RunResult>& 
   const std::vector<ModeSummary> sums = summarize(runs);
   const size_t seeds = sums.empty() ? 0 : sums.front().runs;
   o << "rumor sim: " << config.nodes << " nodes, fanout " << config.gossip.fanout << ", "
-    << (config.timing == Timing::kRounds ? "rounds" : "async") << " timing, seed "
-    << config.seed;
+    << (config.timing == Timing::kRounds ? "rounds" : "async") << " timing, seed " << config.seed;
   if (seeds > 1) o << ".." << config.seed + seeds - 1 << " (" << seeds << " runs per mode)";
   o << ", loss " << fixed(config.loss, 2) << "\n\n";
   o << pad("mode", 13) << lpad("rounds", 8) << lpad(seeds > 1 ? "max" : "", 6)
-    << lpad("informed", 18) << lpad("messages", 14) << lpad("msgs/node", 11)
-    << lpad("bytes", 14) << '\n';
+    << lpad("informed", 18) << lpad("messages", 14) << lpad("msgs/node", 11) << lpad("bytes", 14)
+    << '\n';
   for (const ModeSummary& s : sums) {
-    const std::string rounds = s.runs_full == 0
-                                   ? "never"
-                                   : (seeds > 1 ? fixed(s.rounds_mean, 2)
-                                                : std::to_string(s.rounds_max));
-    std::string informed = fixed(s.informed_final_mean, seeds > 1 ? 1 : 0) + "/" +
-                           std::to_string(config.nodes);
+    const std::string rounds =
+        s.runs_full == 0 ? "never"
+                         : (seeds > 1 ? fixed(s.rounds_mean, 2) : std::to_string(s.rounds_max));
+    std::string informed =
+        fixed(s.informed_final_mean, seeds > 1 ? 1 : 0) + "/" + std::to_string(config.nodes);
     o << pad(std::string(core::gossip_mode_name(s.mode)), 13) << lpad(rounds, 8)
-      << lpad(seeds > 1 && s.runs_full ? std::to_string(s.rounds_max) : "", 6)
-      << lpad(informed, 18) << lpad(fixed(s.messages_mean, 0), 14)
-      << lpad(fixed(s.messages_per_node, 2), 11) << lpad(fixed(s.bytes_mean, 0), 14) << '\n';
+      << lpad(seeds > 1 && s.runs_full ? std::to_string(s.rounds_max) : "", 6) << lpad(informed, 18)
+      << lpad(fixed(s.messages_mean, 0), 14) << lpad(fixed(s.messages_per_node, 2), 11)
+      << lpad(fixed(s.bytes_mean, 0), 14) << '\n';
     if (s.runs_full < s.runs) {
       o << "  (" << s.runs - s.runs_full << " of " << s.runs
         << " runs did not reach every live node)\n";
@@ -146,10 +144,12 @@ std::string format_table(const SimConfig& config, const std::vector<RunResult>& 
                                     [&](const RunResult& r) { return r.mode == s.mode; }));
   }
   size_t rounds = 0;
-  for (const RunResult* r : firsts) rounds = std::max(rounds, r->per_round.size());
+  for (const RunResult* r : firsts)
+    rounds = std::max(rounds, r->per_round.size());
   o << "\ninformed fraction by round" << (seeds > 1 ? " (first seed)" : "") << ":\n"
     << pad("round", 7);
-  for (const RunResult* r : firsts) o << lpad(std::string(core::gossip_mode_name(r->mode)), 13);
+  for (const RunResult* r : firsts)
+    o << lpad(std::string(core::gossip_mode_name(r->mode)), 13);
   o << '\n' << pad("0", 7);
   for (size_t i = 0; i < firsts.size(); ++i) {
     o << lpad(fixed(1.0 / static_cast<double>(config.nodes), 4), 13);
@@ -189,6 +189,97 @@ PlotSpec informed_plot(const SimConfig& config, const std::vector<RunResult>& ru
     spec.series.push_back(std::move(series));
   }
   return spec;
+}
+
+namespace {
+
+std::string opt_json(const std::optional<double>& v) {
+  return v ? fixed(*v, 3) : "null";
+}
+std::string opt_text(const std::optional<double>& v) {
+  return v ? fixed(*v, 2) + " s" : "never";
+}
+
+double per_node_hour(uint64_t count, double node_hours) {
+  return node_hours > 0 ? static_cast<double>(count) / node_hours : 0.0;
+}
+
+}  // namespace
+
+std::string format_heartbeat_json(const std::vector<HeartbeatResult>& runs) {
+  std::ostringstream o;
+  for (const HeartbeatResult& r : runs) {
+    o << "{\"protocol\":\"heartbeat\",\"nodes\":" << r.nodes << ",\"mode\":\""
+      << core::gossip_mode_name(r.mode) << "\",\"fanout\":" << r.fanout << ",\"seed\":" << r.seed
+      << ",\"timing\":\"" << (r.timing == Timing::kRounds ? "rounds" : "async")
+      << "\",\"interval_s\":" << fixed(r.interval_s, 3)
+      << ",\"converged_s\":" << opt_json(r.converged_s) << ",\"rounds_run\":" << r.rounds_run
+      << ",\"messages_total\":" << r.messages_total << ",\"bytes_total\":" << r.bytes_total
+      << ",\"messages_per_node_interval\":" << fixed(r.messages_per_node_interval, 3)
+      << ",\"bytes_per_node_interval\":" << fixed(r.bytes_per_node_interval, 1)
+      << ",\"false_suspicions\":" << r.false_suspicions << ",\"false_deaths\":" << r.false_deaths
+      << ",\"node_hours\":" << fixed(r.node_hours, 4) << ",\"false_suspicions_per_node_hour\":"
+      << fixed(per_node_hour(r.false_suspicions, r.node_hours), 6)
+      << ",\"dropped\":{\"loss\":" << r.dropped_loss << ",\"partition\":" << r.dropped_partition
+      << ",\"crashed\":" << r.dropped_crashed << "},\"detections\":[";
+    for (size_t i = 0; i < r.detections.size(); ++i) {
+      const DetectionStats& d = r.detections[i];
+      o << (i ? "," : "") << "{\"node\":" << d.node << ",\"crash_at_s\":" << fixed(d.crash_at_s, 3)
+        << ",\"observers\":" << d.observers << ",\"observers_dead\":" << d.observers_dead
+        << ",\"first_suspect_s\":" << opt_json(d.first_suspect_s)
+        << ",\"first_dead_s\":" << opt_json(d.first_dead_s)
+        << ",\"all_dead_s\":" << opt_json(d.all_dead_s)
+        << ",\"mean_dead_s\":" << fixed(d.mean_dead_s, 3) << '}';
+    }
+    o << "],\"leaves\":[";
+    for (size_t i = 0; i < r.leaves.size(); ++i) {
+      const LeaveStats& l = r.leaves[i];
+      o << (i ? "," : "") << "{\"node\":" << l.node << ",\"leave_at_s\":" << fixed(l.leave_at_s, 3)
+        << ",\"observers\":" << l.observers << ",\"observers_left\":" << l.observers_left
+        << ",\"all_left_s\":" << opt_json(l.all_left_s) << '}';
+    }
+    o << "]}\n";
+  }
+  return o.str();
+}
+
+std::string format_heartbeat_table(const SimConfig& config,
+                                   const std::vector<HeartbeatResult>& runs) {
+  std::ostringstream o;
+  const auto& d = config.detector;
+  const bool phi = d.kind == core::detect::DetectorConfig::Kind::kPhi;
+  o << "rumor sim --protocol heartbeat: " << config.nodes << " nodes, fanout "
+    << config.gossip.fanout << ", interval " << fixed(config.gossip.interval.sec(), 3) << " s, "
+    << (config.timing == Timing::kRounds ? "rounds" : "async") << " timing, loss "
+    << fixed(config.loss, 2) << ", detector "
+    << (phi ? "phi (threshold " + fixed(d.phi.threshold, 1) + ")"
+            : "threshold (suspect after " + std::to_string(d.threshold.suspect_after) +
+                  ", dead after " + std::to_string(d.threshold.dead_after) + " more)")
+    << "\n";
+  for (const HeartbeatResult& r : runs) {
+    o << "\n"
+      << core::gossip_mode_name(r.mode) << ", seed " << r.seed << ": membership converged "
+      << (r.converged_s ? "at " + fixed(*r.converged_s, 2) + " s" : std::string("never")) << ", "
+      << fixed(r.messages_per_node_interval, 2) << " messages and "
+      << fixed(r.bytes_per_node_interval, 0) << " bytes per node per interval\n";
+    for (const DetectionStats& x : r.detections) {
+      o << "  crash of node " << x.node << " at " << fixed(x.crash_at_s, 1)
+        << " s: first suspected after " << opt_text(x.first_suspect_s) << ", first dead after "
+        << opt_text(x.first_dead_s) << ", dead at all " << x.observers << " live nodes after "
+        << opt_text(x.all_dead_s) << " (" << x.observers_dead << "/" << x.observers
+        << " marked it dead; mean " << fixed(x.mean_dead_s, 2) << " s)\n";
+    }
+    for (const LeaveStats& l : r.leaves) {
+      o << "  leave of node " << l.node << " at " << fixed(l.leave_at_s, 1) << " s: seen by all "
+        << l.observers << " live nodes after " << opt_text(l.all_left_s) << " (" << l.observers_left
+        << "/" << l.observers << ")\n";
+    }
+    o << "  false suspicions: " << r.false_suspicions << ", false deaths: " << r.false_deaths
+      << " over " << fixed(r.node_hours, 2) << " node-hours ("
+      << fixed(per_node_hour(r.false_suspicions, r.node_hours), 4)
+      << " suspicions per node-hour)\n";
+  }
+  return o.str();
 }
 
 }  // namespace rumor::sim

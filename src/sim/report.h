@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sim/gossip_world.h"
+#include "sim/heartbeat_world.h"
 #include "sim/plot.h"
 #include "sim/sim_config.h"
 
@@ -40,5 +41,10 @@ struct ModeSummary {
   double informed_final_mean = 0;
 };
 std::vector<ModeSummary> summarize(const std::vector<RunResult>& runs);
+
+// Heartbeat-membership runs: one JSON object per run per line, or a table per run.
+std::string format_heartbeat_json(const std::vector<HeartbeatResult>& runs);
+std::string format_heartbeat_table(const SimConfig& config,
+                                   const std::vector<HeartbeatResult>& runs);
 
 }  // namespace rumor::sim

@@ -312,6 +312,62 @@ Status read_crash(const Json& v, const std::string& path, Crash& out) {
   return Status::ok();
 }
 
+Status read_leave(const Json& v, const std::string& path, Leave& out) {
+  RUMOR_SCENARIO_TRY(expect_object(v, path));
+  const std::string prefix = path + ".";
+  RUMOR_SCENARIO_TRY(check_keys(v, prefix, {"node", "at"}));
+  RUMOR_SCENARIO_TRY(require(v, prefix, "node"));
+  RUMOR_SCENARIO_TRY(require(v, prefix, "at"));
+  RUMOR_SCENARIO_TRY(read_unsigned(v.at("node"), prefix + "node", out.node));
+  return read_double(v.at("at"), prefix + "at", out.at);
+}
+
+Status read_millis(const Json& v, const std::string& path, Duration& out) {
+  double ms = 0;
+  RUMOR_SCENARIO_TRY(read_double(v, path, ms));
+  if (!(ms >= 0 && ms <= 86'400'000.0)) {
+    return fail(path + ": must be in 0..86400000 (milliseconds), got " + describe(v));
+  }
+  out = Duration::nanos(static_cast<int64_t>(ms * 1e6));
+  return Status::ok();
+}
+
+Status read_detector(const Json& v, core::detect::DetectorConfig& d) {
+  RUMOR_SCENARIO_TRY(expect_object(v, "detector"));
+  RUMOR_SCENARIO_TRY(check_keys(
+      v, "detector.",
+      {"kind", "suspect_after", "dead_after", "phi_threshold", "phi_window", "min_std_dev_ms",
+       "acceptable_pause_ms", "first_heartbeat_estimate_ms", "phi_dead_after_ms"}));
+  for (const auto& item : v.items()) {
+    const std::string path = "detector." + item.key();
+    const Json& value = item.value();
+    const std::string& k = item.key();
+    using Kind = core::detect::DetectorConfig::Kind;
+    if (k == "kind") {
+      RUMOR_SCENARIO_TRY(read_enum<Kind>(value, path, core::detect::parse_detector_kind,
+                                         core::detect::detector_kind_name,
+                                         {Kind::kThreshold, Kind::kPhi}, d.kind));
+    } else if (k == "suspect_after") {
+      RUMOR_SCENARIO_TRY(read_unsigned(value, path, d.threshold.suspect_after));
+    } else if (k == "dead_after") {
+      RUMOR_SCENARIO_TRY(read_unsigned(value, path, d.threshold.dead_after));
+    } else if (k == "phi_threshold") {
+      RUMOR_SCENARIO_TRY(read_double(value, path, d.phi.threshold));
+    } else if (k == "phi_window") {
+      RUMOR_SCENARIO_TRY(read_unsigned(value, path, d.phi.window));
+    } else if (k == "min_std_dev_ms") {
+      RUMOR_SCENARIO_TRY(read_millis(value, path, d.phi.min_std_dev));
+    } else if (k == "acceptable_pause_ms") {
+      RUMOR_SCENARIO_TRY(read_millis(value, path, d.phi.acceptable_pause));
+    } else if (k == "first_heartbeat_estimate_ms") {
+      RUMOR_SCENARIO_TRY(read_millis(value, path, d.phi.first_heartbeat_estimate));
+    } else {
+      RUMOR_SCENARIO_TRY(read_millis(value, path, d.phi.dead_after));
+    }
+  }
+  return Status::ok();
+}
+
 Status read_slow(const Json& v, const std::string& path, SlowNode& out) {
   RUMOR_SCENARIO_TRY(expect_object(v, path));
   const std::string prefix = path + ".";
@@ -335,28 +391,13 @@ Status read_list(const Json& v, const std::string& path,
   return Status::ok();
 }
 
-const std::vector<std::string_view> kTopLevelFields = {"protocol",
-                                                       "nodes",
-                                                       "mode",
-                                                       "compare",
-                                                       "reconcile",
-                                                       "fanout",
-                                                       "seed",
-                                                       "timing",
-                                                       "max_rounds",
-                                                       "origin",
-                                                       "loss",
-                                                       "duplicate",
-                                                       "latency",
-                                                       "peer_selection",
-                                                       "interval_ms",
-                                                       "jitter",
-                                                       "max_message_bytes",
-                                                       "max_entries",
-                                                       "rumor",
-                                                       "partitions",
-                                                       "crashes",
-                                                       "slow"};
+const std::vector<std::string_view> kTopLevelFields = {
+    "protocol",          "nodes",          "mode",        "compare",
+    "reconcile",         "fanout",         "seed",        "timing",
+    "max_rounds",        "origin",         "loss",        "duplicate",
+    "latency",           "peer_selection", "interval_ms", "jitter",
+    "max_message_bytes", "max_entries",    "rumor",       "partitions",
+    "crashes",           "slow",           "detector",    "leaves"};
 
 Status apply_field(const std::string& key, const Json& v, SimConfig& c) {
   core::GossipConfig& g = c.gossip;
@@ -414,6 +455,8 @@ Status apply_field(const std::string& key, const Json& v, SimConfig& c) {
   if (key == "rumor") return read_rumor(v, g);
   if (key == "partitions") return read_list<Partition>(v, key, read_partition, c.partitions);
   if (key == "crashes") return read_list<Crash>(v, key, read_crash, c.crashes);
+  if (key == "detector") return read_detector(v, c.detector);
+  if (key == "leaves") return read_list<Leave>(v, key, read_leave, c.leaves);
   return read_list<SlowNode>(v, key, read_slow, c.slow_nodes);  // "slow", checked by the caller
 }
 

@@ -37,7 +37,7 @@ std::string validate_error(const SimConfig& config) {
 
 // Every field of the schema, none at its default.
 constexpr std::string_view kFullScenario = R"({
-  "protocol": "heartbeat",
+  "protocol": "gossip",
   "nodes": 500,
   "mode": "rumor",
   "reconcile": "full",
@@ -65,7 +65,7 @@ constexpr std::string_view kFullScenario = R"({
 
 TEST(Scenario, FullScenarioSetsEveryField) {
   const SimConfig c = apply_ok(kFullScenario);
-  EXPECT_EQ(c.protocol, Protocol::kHeartbeat);
+  EXPECT_EQ(c.protocol, Protocol::kGossip);
   EXPECT_EQ(c.nodes, 500u);
   EXPECT_EQ(c.modes, std::vector<GossipMode>{GossipMode::kRumor});
   EXPECT_EQ(c.gossip.reconcile, core::Reconcile::kFullState);
@@ -221,7 +221,7 @@ TEST(Scenario, UnknownFieldNamesItsPathAndTheKnownFields) {
             "scenario: unknown field 'fanot' (known: protocol, nodes, mode, compare, reconcile, "
             "fanout, seed, timing, max_rounds, origin, loss, duplicate, latency, peer_selection, "
             "interval_ms, jitter, max_message_bytes, max_entries, rumor, partitions, crashes, "
-            "slow)");
+            "slow, detector, leaves)");
   EXPECT_EQ(apply_error(R"({"rumor": {"kk": 2}})"),
             "scenario: unknown field 'rumor.kk' (known: stop, k, max_hot, antientropy_every)");
   EXPECT_EQ(apply_error(R"({"partitions": [{"groups": [[0]]}, {"groups": [[1]], "stat": 3}]})"),
@@ -605,6 +605,52 @@ TEST(SimConfigValidate, SlowNodesMustBeInRangeAndListedOnce) {
   EXPECT_EQ(validate_error(c), "slow[1].node: node 7 is already slow (slow[0])");
   c.slow_nodes = {SlowNode{7, -5}};
   EXPECT_EQ(validate_error(c), "slow[0].delay_ms: must be in 0..3600000, got -5");
+}
+
+TEST(Scenario, DetectorAndLeavesSetTheHeartbeatFields) {
+  SimConfig c;
+  ASSERT_TRUE(apply_scenario_json(R"({"protocol": "heartbeat", "detector": {"kind": "phi",
+      "phi_threshold": 12, "phi_window": 200, "min_std_dev_ms": 50, "phi_dead_after_ms": 4000,
+      "suspect_after": 6, "dead_after": 2}, "leaves": [{"node": 3, "at": 20}]})",
+                                  c)
+                  .is_ok());
+  EXPECT_EQ(c.detector.kind, core::detect::DetectorConfig::Kind::kPhi);
+  EXPECT_DOUBLE_EQ(c.detector.phi.threshold, 12);
+  EXPECT_EQ(c.detector.phi.window, 200u);
+  EXPECT_EQ(c.detector.phi.min_std_dev, Duration::millis(50));
+  EXPECT_EQ(c.detector.phi.dead_after, Duration::millis(4000));
+  EXPECT_EQ(c.detector.threshold.suspect_after, 6u);
+  EXPECT_EQ(c.detector.threshold.dead_after, 2u);
+  ASSERT_EQ(c.leaves.size(), 1u);
+  EXPECT_EQ(c.leaves[0].node, 3u);
+  EXPECT_TRUE(c.validate().is_ok()) << c.validate().message();
+}
+
+TEST(Scenario, UnknownDetectorKindNamesTheAllowedKinds) {
+  EXPECT_EQ(apply_error(R"({"detector": {"kind": "gut"}})"),
+            "scenario: detector.kind: unknown 'gut' (allowed: threshold, phi)");
+}
+
+TEST(SimConfigValidate, HeartbeatRejectsRumorModeAndHugeClusters) {
+  SimConfig c;
+  c.protocol = Protocol::kHeartbeat;
+  c.modes = {core::GossipMode::kRumor};
+  EXPECT_EQ(c.validate().message(),
+            "mode: the heartbeat protocol runs on anti-entropy (push, pull or push-pull), got rumor");
+  c.modes = {core::GossipMode::kPushPull};
+  c.nodes = 6000;
+  EXPECT_EQ(c.validate().message(),
+            "nodes: the heartbeat protocol keeps every member at every node, so it allows at most "
+            "5000 nodes, got 6000");
+}
+
+TEST(SimConfigValidate, LeavesNeedTheHeartbeatProtocolAndANodeInRange) {
+  SimConfig c;
+  c.leaves = {Leave{3, 10}};
+  EXPECT_EQ(c.validate().message(), "leaves: only the heartbeat protocol has leaves");
+  c.protocol = Protocol::kHeartbeat;
+  c.leaves = {Leave{5000, 10}};
+  EXPECT_EQ(c.validate().message(), "leaves[0].node: must be in 0..999, got 5000");
 }
 
 }  // namespace

@@ -17,6 +17,8 @@ constexpr uint32_t kMinNodes = 2;
 constexpr uint32_t kMaxNodes = 10'000'000;
 // LeastRecentSampler keeps n*n contact times (8 bytes each): 5,000 nodes is already 200 MB.
 constexpr uint32_t kMaxLeastRecentNodes = 5'000;
+// Heartbeat membership keeps every member at every node: n*n rows.
+constexpr uint32_t kMaxHeartbeatNodes = 5'000;
 // Both the round limit and every fault-plan time (in rounds) stay below this.
 constexpr double kMaxRounds = 1'000'000;
 constexpr double kMaxProbability = 0.99;
@@ -279,7 +281,39 @@ Status SimConfig::validate() const {
   }
   s = check_crashes(crashes, nodes);
   if (!s.is_ok()) return s;
-  return check_slow_nodes(slow_nodes, nodes);
+  s = check_slow_nodes(slow_nodes, nodes);
+  if (!s.is_ok()) return s;
+  return check_heartbeat();
+}
+
+Status SimConfig::check_heartbeat() const {
+  if (Status s = detector.validate(); !s.is_ok()) return Status::error("detector." + s.message());
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    const std::string field = "leaves[" + std::to_string(i) + "]";
+    Status s = check_node(field + ".node", leaves[i].node, nodes);
+    if (!s.is_ok()) return s;
+    s = check_double(field + ".at", leaves[i].at, 0, kMaxRounds);
+    if (!s.is_ok()) return s;
+  }
+  if (protocol != Protocol::kHeartbeat) {
+    if (!leaves.empty()) return Status::error("leaves: only the heartbeat protocol has leaves");
+    return Status::ok();
+  }
+  if (nodes > kMaxHeartbeatNodes) {
+    return Status::error(
+        "nodes: the heartbeat protocol keeps every member at every node, so it "
+        "allows at most " +
+        num(uint64_t{kMaxHeartbeatNodes}) + " nodes, got " + num(uint64_t{nodes}));
+  }
+  for (core::GossipMode m : modes) {
+    if (m == core::GossipMode::kRumor || m == core::GossipMode::kDirectMail) {
+      return Status::error(
+          "mode: the heartbeat protocol runs on anti-entropy (push, pull or "
+          "push-pull), got " +
+          std::string(core::gossip_mode_name(m)));
+    }
+  }
+  return Status::ok();
 }
 
 }  // namespace rumor::sim

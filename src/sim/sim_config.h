@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "core/detect/detector.h"
 #include "core/dissem/gossip_config.h"
 #include "core/peer_sampler.h"
 
@@ -49,6 +50,13 @@ struct Crash {
   std::optional<double> restart;
 };
 
+// Heartbeat protocol: node `node` leaves gracefully at `at` (announces "left", keeps gossiping
+// for three intervals so the news spreads, then stops).
+struct Leave {
+  uint32_t node = 0;
+  double at = 0;
+};
+
 // Node `node` takes `delay_ms` extra to process each message it receives (async mode).
 struct SlowNode {
   uint32_t node = 0;
@@ -71,8 +79,15 @@ struct SimConfig {
   std::vector<Partition> partitions;
   std::vector<Crash> crashes;
   std::vector<SlowNode> slow_nodes;
+  // Heartbeat protocol: the failure detector every node runs (its threshold interval is the
+  // gossip interval), and graceful leaves.
+  core::detect::DetectorConfig detector{};
+  std::vector<Leave> leaves;
 
   Status validate() const;
+
+ private:
+  Status check_heartbeat() const;
 };
 
 }  // namespace rumor::sim

@@ -1,0 +1,416 @@
+#include "sim/heartbeat_world.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <queue>
+
+#include "base/assert.h"
+#include "core/membership/heartbeat_node.h"
+#include "sim/network.h"
+
+namespace rumor::sim {
+namespace {
+
+using core::HeartbeatNode;
+using core::MemberEvent;
+using core::MemberEventKind;
+using core::NodeId;
+
+constexpr uint64_t kNetworkStream = 1ull << 40;
+constexpr uint64_t kScheduleStream = (1ull << 40) + 1;
+constexpr NodeId kSeedNode = 0;
+// A leaving node keeps gossiping this many intervals so its "left" spreads, then stops.
+constexpr int kLeaveGraceIntervals = 3;
+
+class HeartbeatWorld {
+ public:
+  HeartbeatWorld(const SimConfig& config, core::GossipMode mode, const RunOptions& options);
+  HeartbeatResult run();
+
+ private:
+  struct Event {
+    Time at;
+    uint64_t seq;
+    enum class Kind : uint8_t {
+      kTick,
+      kArrive,
+      kProcess,
+      kCrash,
+      kRestart,
+      kLeave,
+      kStop,
+      kCut
+    } kind;
+    uint32_t index;
+    bool operator>(const Event& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+  struct Flight {
+    NodeId from = core::kNoNode;
+    NodeId to = core::kNoNode;
+    std::vector<uint8_t> bytes;
+  };
+
+  Time at_round(double r) const {
+    return Time::zero() + Duration::nanos(static_cast<int64_t>(
+                              std::llround(r * static_cast<double>(hb_.gossip.interval.ns()))));
+  }
+  double in_rounds(Time t) const {
+    return static_cast<double>(t.ns()) / static_cast<double>(hb_.gossip.interval.ns());
+  }
+  void push(Time at, Event::Kind kind, uint32_t index) {
+    events_.push(Event{at, seq_++, kind, index});
+  }
+  bool up(NodeId n) const { return !down_[n] && !leaving_[n]; }
+
+  void start_node(NodeId i, uint32_t generation, Time first_tick, Time now);
+  void drain(NodeId n, Time now);
+  void on_member_event(NodeId observer, const MemberEvent& e);
+  void on_arrive(const Event& ev);
+  void check_converged(Time now);
+  void finish();
+
+  SimConfig config_;
+  core::HeartbeatConfig hb_;
+  RunOptions options_;
+  Network net_;
+  Prng schedule_;
+  std::vector<std::unique_ptr<HeartbeatNode>> nodes_;
+  std::vector<uint8_t> down_, leaving_;
+  std::vector<uint32_t> generation_;
+  std::vector<int32_t> active_crash_;  // per node: index of the crash it is down from, or -1
+  std::vector<int32_t> active_leave_;  // per node: index of its leave, or -1
+  // Per crash (and per leave): when each observer first reported it.
+  std::vector<std::vector<Time>> suspect_at_, dead_at_, left_at_;
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+  uint64_t seq_ = 0;
+  std::vector<Flight> flights_;
+  std::vector<uint32_t> free_flights_;
+  std::vector<Time> busy_until_;
+  std::vector<Duration> slow_delay_;
+  core::Transmit transmit_;
+  std::optional<Time> converged_;
+  uint32_t next_round_ = 1;
+  double live_node_rounds_ = 0;        // for per-node rates
+  double live_node_rounds_after_ = 0;  // after convergence, for false-positive rates
+  HeartbeatResult result_;
+};
+
+HeartbeatWorld::HeartbeatWorld(const SimConfig& config, core::GossipMode mode,
+                               const RunOptions& options)
+    : config_(config),
+      options_(options),
+      net_(config, Prng::derive(config.seed, kNetworkStream)),
+      schedule_(Prng::derive(config.seed, kScheduleStream)),
+      down_(config.nodes, 0),
+      leaving_(config.nodes, 0),
+      generation_(config.nodes, 1),
+      active_crash_(config.nodes, -1),
+      active_leave_(config.nodes, -1) {
+  hb_.gossip = config.gossip;
+  hb_.gossip.mode = mode;
+  if (config.timing == Timing::kRounds) hb_.gossip.jitter = 0;
+  hb_.detector = config.detector;
+  hb_.detector.threshold.interval = hb_.gossip.interval;
+  hb_.peer_selection = config.peer_selection;
+  RUMOR_ASSERT(hb_.validate().is_ok(), "the sim config validated, so must the node config");
+  suspect_at_.assign(config.crashes.size(), std::vector<Time>(config.nodes, Time::never()));
+  dead_at_ = suspect_at_;
+  left_at_.assign(config.leaves.size(), std::vector<Time>(config.nodes, Time::never()));
+  if (!config.slow_nodes.empty()) {
+    busy_until_.assign(config.nodes, Time::zero());
+    slow_delay_.assign(config.nodes, Duration::zero());
+    for (const SlowNode& s : config.slow_nodes) {
+      slow_delay_[s.node] = Duration::nanos(static_cast<int64_t>(std::llround(s.delay_ms * 1e6)));
+    }
+  }
+  result_.mode = mode;
+  result_.nodes = config.nodes;
+  result_.fanout = hb_.gossip.fanout;
+  result_.seed = config.seed;
+  result_.timing = config.timing;
+  result_.interval_s = hb_.gossip.interval.sec();
+}
+
+void HeartbeatWorld::start_node(NodeId i, uint32_t generation, Time first_tick, Time now) {
+  nodes_[i] = std::make_unique<HeartbeatNode>(
+      i, generation, Prng::derive(config_.seed, i + (uint64_t{generation} << 32)), hb_, first_tick);
+  if (i != kSeedNode) {
+    const NodeId seeds[] = {kSeedNode};
+    nodes_[i]->join(seeds, now);
+  }
+  push(first_tick, Event::Kind::kTick, i);
+  drain(i, now);
+}
+
+void HeartbeatWorld::drain(NodeId n, Time now) {
+  HeartbeatNode& node = *nodes_[n];
+  MemberEvent e;
+  while (node.poll_event(e))
+    on_member_event(n, e);
+  while (node.poll_transmit(transmit_)) {
+    const NodeId to = transmit_.to;
+    const size_t bytes = transmit_.bytes.size();
+    result_.messages_total++;
+    result_.bytes_total += bytes;
+    const auto type =
+        static_cast<core::MessageType>(transmit_.bytes.size() > 1 ? transmit_.bytes[1] : 0);
+    if (options_.trace) options_.trace->send(now, n, to, type, bytes);
+    const Fate fate = net_.fate(n, to, in_rounds(now));
+    if (fate != Fate::kDeliver) {
+      const bool cut = fate == Fate::kCut;
+      (cut ? result_.dropped_partition : result_.dropped_loss)++;
+      if (options_.trace) options_.trace->drop(now, n, to, type, cut ? "partition" : "loss");
+      continue;
+    }
+    const int copies = net_.duplicated() ? 2 : 1;
+    for (int c = 0; c < copies; ++c) {
+      uint32_t slot;
+      if (free_flights_.empty()) {
+        slot = static_cast<uint32_t>(flights_.size());
+        flights_.emplace_back();
+      } else {
+        slot = free_flights_.back();
+        free_flights_.pop_back();
+      }
+      flights_[slot].from = n;
+      flights_[slot].to = to;
+      flights_[slot].bytes = transmit_.bytes;
+      const Duration delay = config_.timing == Timing::kRounds ? Duration::zero() : net_.latency();
+      push(now + delay, Event::Kind::kArrive, slot);
+    }
+  }
+}
+
+void HeartbeatWorld::on_member_event(NodeId observer, const MemberEvent& e) {
+  if (options_.trace) {
+    options_.trace->status(e.at, observer, e.member, core::member_event_name(e.kind));
+  }
+  const NodeId m = e.member;
+  if (e.kind == MemberEventKind::kSuspect || e.kind == MemberEventKind::kFailed) {
+    const bool failed = e.kind == MemberEventKind::kFailed;
+    if (up(m)) {
+      if (converged_) (failed ? result_.false_deaths : result_.false_suspicions)++;
+      return;
+    }
+    if (active_crash_[m] >= 0) {
+      auto& times = failed ? dead_at_[active_crash_[m]] : suspect_at_[active_crash_[m]];
+      times[observer] = std::min(times[observer], e.at);
+    }
+    return;
+  }
+  if (e.kind == MemberEventKind::kLeft && active_leave_[m] >= 0) {
+    auto& times = left_at_[active_leave_[m]];
+    times[observer] = std::min(times[observer], e.at);
+  }
+}
+
+void HeartbeatWorld::on_arrive(const Event& ev) {
+  Flight& fl = flights_[ev.index];
+  if (ev.kind == Event::Kind::kArrive && !slow_delay_.empty() &&
+      slow_delay_[fl.to] > Duration::zero()) {
+    // A slow node handles one message at a time, each taking its extra delay.
+    const Time start = std::max(ev.at, busy_until_[fl.to]);
+    busy_until_[fl.to] = start + slow_delay_[fl.to];
+    push(busy_until_[fl.to], Event::Kind::kProcess, ev.index);
+    return;
+  }
+  if (down_[fl.to]) {
+    result_.dropped_crashed++;
+  } else {
+    nodes_[fl.to]->handle_packet(ev.at, fl.from, fl.bytes);
+    drain(fl.to, ev.at);
+  }
+  free_flights_.push_back(ev.index);
+}
+
+void HeartbeatWorld::check_converged(Time now) {
+  if (converged_) return;
+  uint64_t live = 0;
+  for (NodeId i = 0; i < config_.nodes; ++i)
+    live += up(i);
+  for (NodeId i = 0; i < config_.nodes; ++i) {
+    if (!up(i)) continue;
+    if (nodes_[i]->members().count(core::MemberStatus::kAlive) + 1 < live) return;
+  }
+  converged_ = now;
+  result_.converged_s = (now - Time::zero()).sec();
+}
+
+HeartbeatResult HeartbeatWorld::run() {
+  nodes_.resize(config_.nodes);
+  for (NodeId i = 0; i < config_.nodes; ++i) {
+    const Time first = config_.timing == Timing::kRounds ? at_round(1) : at_round(schedule_.unit());
+    start_node(i, 1, first, Time::zero());
+  }
+  for (size_t c = 0; c < config_.crashes.size(); ++c) {
+    push(at_round(config_.crashes[c].at), Event::Kind::kCrash, static_cast<uint32_t>(c));
+    if (config_.crashes[c].restart) {
+      push(at_round(*config_.crashes[c].restart), Event::Kind::kRestart, static_cast<uint32_t>(c));
+    }
+  }
+  for (size_t l = 0; l < config_.leaves.size(); ++l) {
+    push(at_round(config_.leaves[l].at), Event::Kind::kLeave, static_cast<uint32_t>(l));
+  }
+  for (size_t p = 0; p < config_.partitions.size(); ++p) {
+    push(at_round(config_.partitions[p].start), Event::Kind::kCut, static_cast<uint32_t>(p));
+  }
+  const uint32_t max_rounds = heartbeat_max_rounds(config_);
+  const Time end = at_round(max_rounds);
+  while (!events_.empty() && events_.top().at <= end) {
+    const Event ev = events_.top();
+    // Round boundaries: convergence check and node-time bookkeeping.
+    while (at_round(next_round_) <= ev.at && next_round_ <= max_rounds) {
+      uint64_t live = 0;
+      for (NodeId i = 0; i < config_.nodes; ++i)
+        live += up(i);
+      live_node_rounds_ += static_cast<double>(live);
+      if (converged_) live_node_rounds_after_ += static_cast<double>(live);
+      check_converged(at_round(next_round_));
+      if (options_.trace) options_.trace->round(at_round(next_round_), next_round_, live, 0);
+      if (options_.progress) {
+        options_.progress->on_round(next_round_, max_rounds, live, config_.nodes);
+      }
+      ++next_round_;
+    }
+    events_.pop();
+    switch (ev.kind) {
+      case Event::Kind::kTick: {
+        HeartbeatNode* node = nodes_[ev.index].get();
+        if (down_[ev.index] || node->poll_timeout() != ev.at) break;  // stale timer
+        node->handle_timeout(ev.at);
+        drain(ev.index, ev.at);
+        push(node->poll_timeout(), Event::Kind::kTick, ev.index);
+        break;
+      }
+      case Event::Kind::kArrive:
+      case Event::Kind::kProcess:
+        on_arrive(ev);
+        break;
+      case Event::Kind::kCrash: {
+        const NodeId n = config_.crashes[ev.index].node;
+        down_[n] = 1;
+        active_crash_[n] = static_cast<int32_t>(ev.index);
+        if (options_.trace) options_.trace->crash(ev.at, n);
+        break;
+      }
+      case Event::Kind::kRestart: {
+        const NodeId n = config_.crashes[ev.index].node;
+        down_[n] = 0;
+        active_crash_[n] = -1;
+        generation_[n]++;
+        if (options_.trace) options_.trace->restart(ev.at, n, generation_[n]);
+        start_node(n, generation_[n], ev.at + hb_.gossip.interval, ev.at);
+        break;
+      }
+      case Event::Kind::kLeave: {
+        const NodeId n = config_.leaves[ev.index].node;
+        if (down_[n] || leaving_[n]) break;
+        leaving_[n] = 1;
+        active_leave_[n] = static_cast<int32_t>(ev.index);
+        nodes_[n]->leave(ev.at);
+        drain(n, ev.at);
+        push(ev.at + hb_.gossip.interval * kLeaveGraceIntervals, Event::Kind::kStop, n);
+        break;
+      }
+      case Event::Kind::kStop:
+        down_[ev.index] = 1;
+        break;
+      case Event::Kind::kCut: {
+        const Partition& p = config_.partitions[ev.index];
+        if (options_.trace) {
+          options_.trace->partition(ev.at, true, ev.index);
+          if (p.heal) options_.trace->partition(at_round(*p.heal), false, ev.index);
+        }
+        break;
+      }
+    }
+  }
+  result_.rounds_run = std::min(max_rounds, next_round_ - 1);
+  finish();
+  return std::move(result_);
+}
+
+void HeartbeatWorld::finish() {
+  const double interval_s = hb_.gossip.interval.sec();
+  for (size_t c = 0; c < config_.crashes.size(); ++c) {
+    const Crash& cr = config_.crashes[c];
+    DetectionStats d;
+    d.node = cr.node;
+    d.crash_at_s = cr.at * interval_s;
+    const Time crash_time = at_round(cr.at);
+    double sum = 0;
+    Time first_suspect = Time::never(), first_dead = Time::never(), last_dead = Time::zero();
+    for (NodeId o = 0; o < config_.nodes; ++o) {
+      if (o == cr.node || !up(o)) continue;
+      d.observers++;
+      first_suspect = std::min(first_suspect, suspect_at_[c][o]);
+      const Time t = dead_at_[c][o];
+      if (t == Time::never()) continue;
+      d.observers_dead++;
+      first_dead = std::min(first_dead, t);
+      last_dead = std::max(last_dead, t);
+      sum += (t - crash_time).sec();
+    }
+    if (first_suspect != Time::never()) d.first_suspect_s = (first_suspect - crash_time).sec();
+    if (first_dead != Time::never()) d.first_dead_s = (first_dead - crash_time).sec();
+    if (d.observers_dead > 0 && d.observers_dead == d.observers) {
+      d.all_dead_s = (last_dead - crash_time).sec();
+    }
+    if (d.observers_dead > 0) d.mean_dead_s = sum / d.observers_dead;
+    result_.detections.push_back(d);
+  }
+  for (size_t l = 0; l < config_.leaves.size(); ++l) {
+    LeaveStats s;
+    s.node = config_.leaves[l].node;
+    s.leave_at_s = config_.leaves[l].at * interval_s;
+    const Time leave_time = at_round(config_.leaves[l].at);
+    Time last = Time::zero();
+    for (NodeId o = 0; o < config_.nodes; ++o) {
+      if (o == s.node || !up(o)) continue;
+      s.observers++;
+      if (left_at_[l][o] == Time::never()) continue;
+      s.observers_left++;
+      last = std::max(last, left_at_[l][o]);
+    }
+    if (s.observers > 0 && s.observers_left == s.observers) {
+      s.all_left_s = (last - leave_time).sec();
+    }
+    result_.leaves.push_back(s);
+  }
+  result_.node_hours = live_node_rounds_after_ * interval_s / 3600.0;
+  if (live_node_rounds_ > 0) {
+    result_.messages_per_node_interval =
+        static_cast<double>(result_.messages_total) / live_node_rounds_;
+    result_.bytes_per_node_interval = static_cast<double>(result_.bytes_total) / live_node_rounds_;
+  }
+}
+
+}  // namespace
+
+uint32_t heartbeat_max_rounds(const SimConfig& config) {
+  if (config.max_rounds > 0) return config.max_rounds;
+  double last = 0;
+  for (const Crash& c : config.crashes)
+    last = std::max(last, c.restart.value_or(c.at));
+  for (const Partition& p : config.partitions)
+    last = std::max(last, p.heal.value_or(p.start));
+  for (const Leave& l : config.leaves)
+    last = std::max(last, l.at);
+  const auto& d = config.detector;
+  const double interval_s = config.gossip.interval.sec();
+  const double detect_rounds =
+      d.kind == core::detect::DetectorConfig::Kind::kThreshold
+          ? static_cast<double>(d.threshold.suspect_after + d.threshold.dead_after)
+          : (d.phi.dead_after.sec() + 10 * d.phi.first_heartbeat_estimate.sec()) / interval_s;
+  return static_cast<uint32_t>(std::ceil(last + 2 * detect_rounds)) + 60;
+}
+
+HeartbeatResult run_heartbeat(const SimConfig& config, core::GossipMode mode,
+                              const RunOptions& options) {
+  HeartbeatWorld world(config, mode, options);
+  return world.run();
+}
+
+}  // namespace rumor::sim
