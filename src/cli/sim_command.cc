@@ -87,6 +87,10 @@ Status apply_heartbeat_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c
   if (given(sub, "--suspect-after")) d.threshold.suspect_after = f.suspect_after;
   if (given(sub, "--dead-after")) d.threshold.dead_after = f.dead_after;
   if (given(sub, "--phi-dead-after-ms")) {
+    if (!(f.phi_dead_after_ms >= 1 && f.phi_dead_after_ms <= 86'400'000)) {
+      return Status::error("--phi-dead-after-ms: must be in 1..86400000, got " +
+                           CLI::detail::to_string(f.phi_dead_after_ms));
+    }
     d.phi.dead_after = Duration::nanos(static_cast<int64_t>(f.phi_dead_after_ms * 1e6));
   }
   if (given(sub, "--crash")) {
@@ -153,6 +157,11 @@ Status apply_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c) {
     c.latency = *l;
   }
   if (given(sub, "--interval-ms")) {
+    // Checked before converting: a double outside int64's range has no defined conversion.
+    if (!(f.interval_ms >= 1 && f.interval_ms <= 3'600'000)) {
+      return Status::error("--interval-ms: must be in 1..3600000, got " +
+                           CLI::detail::to_string(f.interval_ms));
+    }
     c.gossip.interval = Duration::nanos(static_cast<int64_t>(f.interval_ms * 1e6));
   }
   if (given(sub, "--jitter")) c.gossip.jitter = f.jitter;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/assert.h"
 #include "core/node_id.h"
 #include "core/wire/gossip_message.h"
 
@@ -22,7 +23,14 @@ namespace rumor::core {
 
 class Outbox {
  public:
-  void begin(NodeId from, MessageType type, uint8_t flags);
+  void begin(NodeId from, MessageType type, uint8_t flags) {
+    RUMOR_ASSERT(!is_open_, "one open message at a time");
+    open_ = Header{from, kNoNode, type, flags, static_cast<uint32_t>(digests_.size()), 0,
+                   static_cast<uint32_t>(requests_.size()), 0,
+                   static_cast<uint32_t>(entries_.size()), 0};
+    is_open_ = true;
+    open_sent_ = false;
+  }
   void add_digest(const Digest& d) { digests_.push_back(d); }
   void add_request(const Digest& d) { requests_.push_back(d); }
   void add_entry(const Entry& e) { entries_.push_back(e); }
@@ -32,15 +40,38 @@ class Outbox {
   size_t open_entries() const { return entries_.size() - open_.entry_off; }
   bool open_empty() const { return open_digests() + open_requests() + open_entries() == 0; }
   // Queues the open message to `to`; may be repeated for more destinations.
-  void send(NodeId to);
+  void send(NodeId to) {
+    RUMOR_ASSERT(is_open_, "send() needs an open message");
+    Header h = open_;
+    h.to = to;
+    h.digest_n = static_cast<uint32_t>(open_digests());
+    h.request_n = static_cast<uint32_t>(open_requests());
+    h.entry_n = static_cast<uint32_t>(open_entries());
+    sends_.push_back(h);
+    open_sent_ = true;
+  }
   // Closes the open message; if it was never sent, its parts are discarded.
-  void finish();
+  void finish() {
+    RUMOR_ASSERT(is_open_, "finish() needs an open message");
+    if (!open_sent_) {
+      digests_.resize(open_.digest_off);
+      requests_.resize(open_.request_off);
+      entries_.resize(open_.entry_off);
+    }
+    is_open_ = false;
+  }
 
   size_t size() const { return sends_.size(); }
   bool empty() const { return sends_.empty(); }
   NodeId from(size_t i) const { return sends_[i].from; }
   NodeId to(size_t i) const { return sends_[i].to; }
-  MessageView view(size_t i) const;
+  MessageView view(size_t i) const {
+    const Header& h = sends_[i];
+    return MessageView{h.type, h.flags,
+                       std::span<const Digest>(digests_.data() + h.digest_off, h.digest_n),
+                       std::span<const Digest>(requests_.data() + h.request_off, h.request_n),
+                       std::span<const Entry>(entries_.data() + h.entry_off, h.entry_n)};
+  }
   // Copies send i of `other` into this outbox (to the same destination).
   void copy_from(const Outbox& other, size_t i);
   void clear();

@@ -635,8 +635,9 @@ TEST(SimConfigValidate, HeartbeatRejectsRumorModeAndHugeClusters) {
   SimConfig c;
   c.protocol = Protocol::kHeartbeat;
   c.modes = {core::GossipMode::kRumor};
-  EXPECT_EQ(c.validate().message(),
-            "mode: the heartbeat protocol runs on anti-entropy (push, pull or push-pull), got rumor");
+  EXPECT_EQ(
+      c.validate().message(),
+      "mode: the heartbeat protocol runs on anti-entropy (push, pull or push-pull), got rumor");
   c.modes = {core::GossipMode::kPushPull};
   c.nodes = 6000;
   EXPECT_EQ(c.validate().message(),

@@ -1,0 +1,558 @@
+// `rumor sim` as a user meets it: the real binary (RUMOR_BIN) run as a child process, its
+// stdout, stderr and exit status captured separately (sim_command.h, main.cc).
+//
+// The contract checked here: bad input (a flag, a scenario file, the combination) exits 2 with
+// exactly one line on stderr naming the flag or field and nothing on stdout, and writes no
+// files; a good run exits 0, prints the documented JSON Lines report (report.h), writes the SVG
+// plot and the JSON Lines trace (trace.h) on request, and the same command gives byte-identical
+// output every time. Every run is a deterministic simulation, so a failure names the command
+// line that replays it.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+struct Output {
+  int status = -1;  // the exit status, or 128 + signal
+  std::string out;
+  std::string err;
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  return lines;
+}
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
+
+// "rumor sim --nodes 200 ...": what replays a run, for failure messages.
+std::string command_line(const std::vector<std::string>& args) {
+  std::string s = "rumor";
+  for (const std::string& a : args)
+    s += " " + a;
+  return s;
+}
+
+class SimCli : public testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = testing::TempDir() + "rumor_sim_cli_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr) << "mkdtemp under " << testing::TempDir();
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    if (!dir_.empty()) fs::remove_all(dir_, ec);
+  }
+
+  // Runs `rumor args...` in the temporary directory; stdout and stderr go to files there (so a
+  // large report cannot fill a pipe), stdin is /dev/null.
+  Output run(const std::vector<std::string>& args) {
+    const fs::path out_path = dir_ / "stdout.txt", err_path = dir_ / "stderr.txt";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    std::vector<std::string> argv_strings = {RUMOR_BIN};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& a : argv_strings)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, RUMOR_BIN, &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    Output o;
+    if (rc != 0) {
+      ADD_FAILURE() << "cannot start " << RUMOR_BIN << ": error " << rc;
+      return o;
+    }
+    int wstatus = 0;
+    if (waitpid(pid, &wstatus, 0) != pid) {
+      ADD_FAILURE() << "waitpid failed for " << command_line(args);
+      return o;
+    }
+    if (WIFEXITED(wstatus)) {
+      o.status = WEXITSTATUS(wstatus);
+    } else if (WIFSIGNALED(wstatus)) {
+      o.status = 128 + WTERMSIG(wstatus);
+    }
+    o.out = read_file(out_path);
+    o.err = read_file(err_path);
+    return o;
+  }
+
+  // A good run: exit 0, nothing on stderr.
+  Output run_ok(const std::vector<std::string>& args) {
+    Output o = run(args);
+    EXPECT_EQ(o.status, 0) << command_line(args) << "\nstderr: " << o.err;
+    EXPECT_EQ(o.err, "") << command_line(args);
+    return o;
+  }
+
+  // Parses stdout as JSON Lines; every line must be an object.
+  std::vector<json> json_lines(const Output& o, const std::vector<std::string>& args) {
+    std::vector<json> objects;
+    for (const std::string& line : lines_of(o.out)) {
+      json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+      EXPECT_TRUE(j.is_object()) << command_line(args) << "\nnot a JSON object: " << line;
+      objects.push_back(std::move(j));
+    }
+    return objects;
+  }
+
+  fs::path dir_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Bad input.
+
+struct BadInput {
+  std::string name;
+  std::vector<std::string> args;      // after "sim"; "{dir}" is the test's temporary directory,
+                                      // "{scenario}" the scenario file written from `scenario`
+  std::string scenario;               // written to {dir}/scenario.json when not empty
+  std::vector<std::string> mentions;  // every one must appear in the stderr line
+};
+
+// gtest prints a failing parameter with this instead of its bytes.
+void PrintTo(const BadInput& b, std::ostream* os) {
+  *os << b.name;
+}
+
+class SimCliBadInput : public SimCli, public testing::WithParamInterface<BadInput> {};
+
+std::string substitute(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+TEST_P(SimCliBadInput, ExitsTwoWithOneStderrLineNamingTheProblemAndNothingOnStdout) {
+  const BadInput& p = GetParam();
+  const fs::path scenario = dir_ / "scenario.json";
+  if (!p.scenario.empty()) write_file(scenario, p.scenario);
+  std::vector<std::string> args = {"sim"};
+  for (const std::string& a : p.args) {
+    args.push_back(
+        substitute(substitute(a, "{scenario}", scenario.string()), "{dir}", dir_.string()));
+  }
+  const Output o = run(args);
+  SCOPED_TRACE(command_line(args));
+  EXPECT_EQ(o.status, 2);
+  EXPECT_EQ(o.out, "") << "bad input must print nothing on stdout";
+  ASSERT_FALSE(o.err.empty());
+  EXPECT_EQ(count_of(o.err, "\n"), 1u) << "stderr must be exactly one line:\n" << o.err;
+  EXPECT_EQ(o.err.back(), '\n');
+  for (const std::string& m : p.mentions) {
+    EXPECT_NE(o.err.find(m), std::string::npos)
+        << "stderr does not mention '" << m << "': " << o.err;
+  }
+  // No partial output: nothing but what the test itself wrote appears in the directory.
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_TRUE(name == "stdout.txt" || name == "stderr.txt" || name == "scenario.json")
+        << "bad input left a file behind: " << name;
+  }
+}
+
+const BadInput kBadInputs[] = {
+    // Flags the simulator validates.
+    {"FanoutZero", {"--fanout", "0"}, "", {"fanout", "0"}},
+    {"FanoutTooLarge", {"--fanout", "65"}, "", {"fanout", "65"}},
+    {"NodesOne", {"--nodes", "1"}, "", {"nodes"}},
+    {"LossOne", {"--loss", "1.5"}, "", {"loss"}},
+    {"DuplicateTooHigh", {"--duplicate", "0.995"}, "", {"duplicate"}},
+    {"OriginOutside", {"--nodes", "100", "--origin", "100"}, "", {"origin", "99", "100"}},
+    {"RumorKZero", {"--rumor-k", "0"}, "", {"rumor_k"}},
+    {"IntervalZero", {"--interval-ms", "0"}, "", {"interval"}},
+    {"IntervalHuge", {"--interval-ms", "1e300"}, "", {"interval"}},
+    {"JitterTooLarge", {"--jitter", "0.9"}, "", {"jitter"}},
+    {"MessageBytesTooSmall", {"--max-message-bytes", "10"}, "", {"max_message_bytes"}},
+    // Flags the command parses.
+    {"ModeUnknown",
+     {"--mode", "pushpull"},
+     "",
+     {"--mode", "pushpull", "push", "pull", "push-pull", "rumor", "direct-mail"}},
+    {"ModeTakesOne", {"--mode", "push,pull"}, "", {"--mode", "--compare"}},
+    {"CompareUnknown", {"--compare", "push,bogus"}, "", {"--compare", "bogus", "push-pull"}},
+    {"CompareTwice", {"--compare", "push,push"}, "", {"push", "twice"}},
+    {"ModeAndCompare", {"--mode", "push", "--compare", "pull,push"}, "", {"--mode", "--compare"}},
+    {"FormatXml", {"--format", "xml"}, "", {"--format", "xml", "table", "json", "csv"}},
+    {"PlotNotSvg", {"--plot", "{dir}/x.png"}, "", {"--plot", "x.png", ".svg"}},
+    {"TimingUnknown", {"--timing", "fast"}, "", {"--timing", "fast", "rounds", "async"}},
+    {"ReconcileUnknown", {"--reconcile", "merkle"}, "", {"--reconcile", "digest", "full"}},
+    {"LatencyUnknown", {"--latency", "gamma:3"}, "", {"--latency"}},
+    {"RumorStopUnknown", {"--rumor-stop", "sometimes"}, "", {"--rumor-stop", "blind-counter"}},
+    {"PeerSelectionUnknown", {"--peer-selection", "random"}, "", {"--peer-selection", "uniform"}},
+    {"ProtocolUnknown", {"--protocol", "paxos"}, "", {"--protocol", "paxos"}},
+    {"TraceUnwritable", {"--trace", "{dir}/no/such/dir/t.jsonl"}, "", {"--trace"}},
+    // Flags CLI11 rejects before the command runs.
+    {"UnknownFlag", {"--bogus"}, "", {"--bogus"}},
+    {"NodesNotANumber", {"--nodes", "abc"}, "", {"--nodes", "abc"}},
+    {"FanoutNegative", {"--fanout", "-1"}, "", {"--fanout"}},
+    {"FanoutMissingValue", {"--fanout"}, "", {"--fanout"}},
+    {"SeedsZero", {"--seeds", "0"}, "", {"--seeds"}},
+    // Scenario files.
+    {"ScenarioMissing", {"--scenario", "{dir}/missing.json"}, "", {"--scenario", "missing.json"}},
+    {"ScenarioUnknownField",
+     {"--scenario", "{scenario}"},
+     R"({"nodes": 1000, "fanotu": 2})",
+     {"scenario.json", "fanotu"}},
+    {"ScenarioUnknownNestedField",
+     {"--scenario", "{scenario}"},
+     R"({"rumor": {"stop": "blind-counter", "kk": 2}})",
+     {"rumor.kk"}},
+    {"ScenarioInvalidJson",
+     {"--scenario", "{scenario}"},
+     "{\"nodes\": 1000,\n",
+     {"scenario.json", "JSON"}},
+    {"ScenarioNotAnObject", {"--scenario", "{scenario}"}, "[1, 2]", {"scenario.json"}},
+    {"ScenarioWrongType", {"--scenario", "{scenario}"}, R"({"nodes": "many"})", {"nodes"}},
+    {"ScenarioPartitionNodeOutside",
+     {"--scenario", "{scenario}"},
+     R"({"nodes": 1000, "partitions": [{"groups": [[1, 2, 5000]], "start": 1, "heal": 5}]})",
+     {"partitions[0].groups[0]", "5000", "999"}},
+    {"ScenarioHealBeforeStart",
+     {"--scenario", "{scenario}"},
+     R"({"partitions": [{"groups": [[1]], "start": 5, "heal": 5}]})",
+     {"partitions[0].heal"}},
+    {"ScenarioRestartBeforeCrash",
+     {"--scenario", "{scenario}"},
+     R"({"crashes": [{"node": 2, "at": 5, "restart": 3}]})",
+     {"crashes[0].restart"}},
+    {"ScenarioModeAndCompare",
+     {"--scenario", "{scenario}"},
+     R"({"mode": "push", "compare": ["pull"]})",
+     {"mode", "compare"}},
+    // A flag that makes a good scenario bad: validation sees the combination.
+    {"FlagShrinksNodesBelowScenarioPartition",
+     {"--scenario", "{scenario}", "--nodes", "100"},
+     R"({"nodes": 1000, "partitions": [{"groups": [[150]]}]})",
+     {"partitions[0].groups[0]", "150"}},
+};
+
+std::string bad_input_name(const testing::TestParamInfo<BadInput>& info) {
+  return info.param.name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Flags, SimCliBadInput, testing::ValuesIn(kBadInputs), bad_input_name);
+
+// ---------------------------------------------------------------------------------------------
+// Good runs.
+
+TEST_F(SimCli, JsonPrintsOneObjectPerModeWithTheRequiredKeys) {
+  const std::vector<std::string> args = {
+      "sim",      "--nodes", "300",    "--compare", "push,pull,push-pull,rumor,direct-mail",
+      "--format", "json",    "--seed", "5"};
+  const Output o = run_ok(args);
+  const std::vector<json> runs = json_lines(o, args);
+  ASSERT_EQ(runs.size(), 5u) << o.out;
+  const char* modes[] = {"push", "pull", "push-pull", "rumor", "direct-mail"};
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const json& r = runs[i];
+    SCOPED_TRACE(command_line(args) + ", object " + std::to_string(i));
+    for (const char* key : {"nodes", "mode", "fanout", "seed", "rounds_to_full", "informed_final",
+                            "messages_total", "bytes_total", "per_round"}) {
+      ASSERT_TRUE(r.contains(key)) << "missing key " << key << " in " << r.dump();
+    }
+    EXPECT_EQ(r["mode"], modes[i]);
+    EXPECT_EQ(r["nodes"], 300);
+    EXPECT_EQ(r["fanout"], 1);
+    EXPECT_EQ(r["seed"], 5);
+    EXPECT_TRUE(r["rounds_to_full"].is_null() || r["rounds_to_full"].is_number_unsigned());
+    EXPECT_LE(r["informed_final"].get<uint64_t>(), 300u);
+    ASSERT_TRUE(r["per_round"].is_array());
+    ASSERT_FALSE(r["per_round"].empty());
+    uint64_t messages = 0;
+    uint32_t expected_round = 1;
+    for (const json& p : r["per_round"]) {
+      ASSERT_TRUE(p.contains("round") && p.contains("informed") && p.contains("messages"))
+          << p.dump();
+      EXPECT_EQ(p["round"], expected_round++);
+      EXPECT_LE(p["informed"].get<uint64_t>(), 300u);
+      messages += p["messages"].get<uint64_t>();
+    }
+    EXPECT_EQ(r["messages_total"].get<uint64_t>(), messages);
+    EXPECT_EQ(r["per_round"].back()["informed"], r["informed_final"]);
+    if (!r["rounds_to_full"].is_null()) {
+      EXPECT_EQ(r["informed_final"], 300);
+    }
+  }
+  // Without faults the anti-entropy modes and direct mail reach everyone.
+  for (size_t i : {0u, 1u, 2u, 4u})
+    EXPECT_FALSE(runs[i]["rounds_to_full"].is_null()) << modes[i];
+  EXPECT_EQ(runs[4]["rounds_to_full"], 1);
+}
+
+TEST_F(SimCli, JsonReportsTheFlagsGiven) {
+  const std::vector<std::string> args = {"sim",    "--nodes",  "250",    "--fanout", "3",
+                                         "--mode", "pull",     "--seed", "99",       "--format",
+                                         "json",   "--timing", "async"};
+  const Output o = run_ok(args);
+  const std::vector<json> runs = json_lines(o, args);
+  ASSERT_EQ(runs.size(), 1u) << o.out;
+  EXPECT_EQ(runs[0]["nodes"], 250);
+  EXPECT_EQ(runs[0]["fanout"], 3);
+  EXPECT_EQ(runs[0]["mode"], "pull");
+  EXPECT_EQ(runs[0]["seed"], 99);
+  EXPECT_EQ(runs[0]["timing"], "async");
+}
+
+TEST_F(SimCli, CompareRunsEveryModeOnTheSameSeed) {
+  const std::vector<std::string> args = {"sim",    "--nodes", "300",      "--compare", "push,pull",
+                                         "--seed", "17",      "--format", "json"};
+  const Output o = run_ok(args);
+  const std::vector<json> runs = json_lines(o, args);
+  ASSERT_EQ(runs.size(), 2u) << o.out;
+  EXPECT_EQ(runs[0]["mode"], "push");
+  EXPECT_EQ(runs[1]["mode"], "pull");
+  EXPECT_EQ(runs[0]["seed"], 17);
+  EXPECT_EQ(runs[1]["seed"], 17);
+}
+
+TEST_F(SimCli, SeedsRunsConsecutiveSeedsForEachMode) {
+  const std::vector<std::string> args = {"sim",       "--nodes",  "200", "--compare",
+                                         "push,pull", "--seed",   "10",  "--seeds",
+                                         "3",         "--format", "json"};
+  const Output o = run_ok(args);
+  const std::vector<json> runs = json_lines(o, args);
+  ASSERT_EQ(runs.size(), 6u) << o.out;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    EXPECT_EQ(runs[i]["mode"], i < 3 ? "push" : "pull") << "object " << i;
+    EXPECT_EQ(runs[i]["seed"], 10 + i % 3) << "object " << i;
+  }
+}
+
+TEST_F(SimCli, OneSeedRunAloneMatchesTheSameSeedInsideASeedsRun) {
+  // Run k of --seeds is seed+k: running that seed alone gives the same object.
+  const std::vector<std::string> many = {"sim",    "--nodes", "200",     "--mode", "push-pull",
+                                         "--seed", "10",      "--seeds", "3",      "--format",
+                                         "json",   "--loss",  "0.2"};
+  const std::vector<std::string> one = {"sim", "--nodes",  "200",  "--mode", "push-pull", "--seed",
+                                        "12",  "--format", "json", "--loss", "0.2"};
+  const auto a = lines_of(run_ok(many).out);
+  const auto b = lines_of(run_ok(one).out);
+  ASSERT_EQ(a.size(), 3u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(a[2], b[0]);
+}
+
+TEST_F(SimCli, TableIsTheDefaultAndCsvHasAHeaderAndOneRowPerRound) {
+  {
+    const std::vector<std::string> args = {"sim", "--nodes", "200", "--compare", "push,rumor"};
+    const Output o = run_ok(args);
+    EXPECT_NE(o.out.find("push"), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find("rumor"), std::string::npos) << o.out;
+    EXPECT_NE(o.out.front(), '{') << "the default format is the table, not JSON";
+  }
+  {
+    const std::vector<std::string> json_args = {"sim", "--nodes", "200", "--format", "json"};
+    const std::vector<std::string> csv_args = {"sim", "--nodes", "200", "--format", "csv"};
+    const std::vector<json> runs = json_lines(run_ok(json_args), json_args);
+    ASSERT_EQ(runs.size(), 1u);
+    const auto rows = lines_of(run_ok(csv_args).out);
+    ASSERT_FALSE(rows.empty());
+    EXPECT_EQ(rows[0], "mode,seed,nodes,fanout,round,informed,messages,bytes");
+    EXPECT_EQ(rows.size(), 1 + runs[0]["per_round"].size());
+  }
+}
+
+TEST_F(SimCli, PlotWritesAnSvgWithOnePolylinePerMode) {
+  const fs::path plot = dir_ / "curves.svg";
+  const std::vector<std::string> args = {
+      "sim",    "--nodes",     "300",      "--compare", "push,pull,push-pull",
+      "--plot", plot.string(), "--format", "json"};
+  const Output o = run_ok(args);
+  EXPECT_EQ(json_lines(o, args).size(), 3u) << "JSON output stays pure with --plot";
+  ASSERT_TRUE(fs::exists(plot));
+  const std::string svg = read_file(plot);
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u) << svg.substr(0, 80);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  EXPECT_EQ(count_of(svg, "<polyline"), 3u);
+  for (const char* mode : {"push", "pull", "push-pull"}) {
+    EXPECT_NE(svg.find(std::string(">") + mode + "<"), std::string::npos)
+        << "no legend label " << mode;
+  }
+
+  // A single mode draws one line; the table says where the plot went.
+  const fs::path one = dir_ / "one.svg";
+  const Output t = run_ok({"sim", "--nodes", "200", "--plot", one.string()});
+  EXPECT_EQ(count_of(read_file(one), "<polyline"), 1u);
+  EXPECT_NE(t.out.find(one.string()), std::string::npos) << t.out;
+}
+
+TEST_F(SimCli, TraceWritesJsonLinesStartingWithARunEventPerRun) {
+  const fs::path trace = dir_ / "trace.jsonl";
+  const std::vector<std::string> args = {"sim",          "--nodes",  "200", "--compare",
+                                         "push,rumor",   "--seed",   "4",   "--trace",
+                                         trace.string(), "--format", "json"};
+  const Output o = run_ok(args);
+  const std::vector<json> runs = json_lines(o, args);
+  ASSERT_EQ(runs.size(), 2u);
+  const auto lines = lines_of(read_file(trace));
+  ASSERT_FALSE(lines.empty());
+  std::vector<json> run_events;
+  std::map<std::string, uint64_t> counts;
+  for (const std::string& line : lines) {
+    const json e = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_TRUE(e.is_object()) << "not a JSON object: " << line;
+    ASSERT_TRUE(e.contains("t") && e.contains("ev")) << line;
+    counts[e["ev"].get<std::string>()]++;
+    if (e["ev"] == "run") run_events.push_back(e);
+  }
+  const json first = json::parse(lines[0]);
+  EXPECT_EQ(first["ev"], "run");
+  EXPECT_EQ(first["nodes"], 200);
+  EXPECT_EQ(first["mode"], "push");
+  EXPECT_EQ(first["seed"], 4);
+  ASSERT_EQ(run_events.size(), 2u);
+  EXPECT_EQ(run_events[1]["mode"], "rumor");
+  // The trace and the report count the same things.
+  EXPECT_EQ(counts["send"],
+            runs[0]["messages_total"].get<uint64_t>() + runs[1]["messages_total"].get<uint64_t>());
+  EXPECT_EQ(counts["round"], runs[0]["per_round"].size() + runs[1]["per_round"].size());
+  EXPECT_EQ(counts["write"], 2u);
+}
+
+TEST_F(SimCli, SameCommandTwiceGivesByteIdenticalOutput) {
+  for (const char* format : {"table", "json", "csv"}) {
+    for (const char* timing : {"rounds", "async"}) {
+      const fs::path trace = dir_ / "t.jsonl", plot = dir_ / "p.svg";
+      const std::vector<std::string> args = {
+          "sim",          "--nodes",  "300",        "--compare", "push-pull,rumor",
+          "--seed",       "31",       "--loss",     "0.1",       "--duplicate",
+          "0.05",         "--timing", timing,       "--latency", "uniform:5:40",
+          "--jitter",     "0.1",      "--format",   format,      "--trace",
+          trace.string(), "--plot",   plot.string()};
+      SCOPED_TRACE(command_line(args));
+      const Output a = run_ok(args);
+      const std::string trace_a = read_file(trace), plot_a = read_file(plot);
+      const Output b = run_ok(args);
+      ASSERT_FALSE(a.out.empty());
+      EXPECT_TRUE(a.out == b.out) << "stdout differs between two identical runs";
+      EXPECT_TRUE(trace_a == read_file(trace)) << "trace differs between two identical runs";
+      EXPECT_TRUE(plot_a == read_file(plot)) << "plot differs between two identical runs";
+      EXPECT_GT(trace_a.size(), 0u);
+    }
+  }
+}
+
+TEST_F(SimCli, WireFlagChangesNothingInTheOutput) {
+  const std::vector<std::string> args = {
+      "sim",    "--nodes", "300",      "--compare", "push,pull,push-pull,rumor,direct-mail",
+      "--loss", "0.1",     "--format", "json"};
+  std::vector<std::string> wire = args;
+  wire.push_back("--wire");
+  EXPECT_EQ(run_ok(args).out, run_ok(wire).out);
+}
+
+TEST_F(SimCli, ScenarioRunsAndFlagsOverrideIt) {
+  const fs::path scenario = dir_ / "s.json";
+  write_file(scenario, R"({
+    // comments are allowed in scenarios
+    "nodes": 400, "mode": "push", "fanout": 2, "seed": 8, "loss": 0.1,
+    "partitions": [{"groups": [[{"from": 0, "to": 99}]], "start": 1, "heal": 6}],
+    "crashes": [{"node": 150, "at": 2, "restart": 7}]
+  })");
+  {
+    const std::vector<std::string> args = {"sim", "--scenario", scenario.string(), "--format",
+                                           "json"};
+    const std::vector<json> runs = json_lines(run_ok(args), args);
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0]["nodes"], 400);
+    EXPECT_EQ(runs[0]["mode"], "push");
+    EXPECT_EQ(runs[0]["fanout"], 2);
+    EXPECT_EQ(runs[0]["seed"], 8);
+    EXPECT_GT(runs[0]["dropped"]["partition"].get<uint64_t>(), 0u);
+    EXPECT_GT(runs[0]["dropped"]["loss"].get<uint64_t>(), 0u);
+    EXPECT_GT(runs[0]["dropped"]["crashed"].get<uint64_t>(), 0u);
+  }
+  {
+    const std::vector<std::string> args = {"sim",      "--scenario", scenario.string(),
+                                           "--format", "json",       "--fanout",
+                                           "3",        "--mode",     "pull"};
+    const std::vector<json> runs = json_lines(run_ok(args), args);
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0]["nodes"], 400) << "not overridden, so from the scenario";
+    EXPECT_EQ(runs[0]["fanout"], 3);
+    EXPECT_EQ(runs[0]["mode"], "pull");
+  }
+}
+
+TEST_F(SimCli, IntervalFlagOutOfRangeReportsTheValueGiven) {
+  // The flag is range-checked before it is converted to nanoseconds, as the scenario field is.
+  const Output o = run({"sim", "--interval-ms", "1e300"});
+  EXPECT_EQ(o.status, 2);
+  EXPECT_EQ(o.err.find("-9223372036854775808"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("1e+300"), std::string::npos) << o.err;
+}
+
+TEST_F(SimCli, HelpExitsZeroAndListsTheFlags) {
+  const Output o = run({"sim", "--help"});
+  EXPECT_EQ(o.status, 0);
+  for (const char* flag : {"--nodes", "--mode", "--compare", "--fanout", "--scenario", "--format",
+                           "--trace", "--plot", "--wire"}) {
+    EXPECT_NE(o.out.find(flag), std::string::npos) << "help does not list " << flag;
+  }
+}
+
+TEST_F(SimCli, EveryExampleScenarioInTheDocsRuns) {
+  const fs::path examples = fs::path(RUMOR_SOURCE_DIR) / "docs" / "scenarios";
+  ASSERT_TRUE(fs::is_directory(examples)) << examples;
+  int ran = 0;
+  for (const auto& entry : fs::directory_iterator(examples)) {
+    if (entry.path().extension() != ".json") continue;
+    const std::vector<std::string> args = {"sim", "--scenario", entry.path().string(), "--format",
+                                           "json"};
+    const Output o = run_ok(args);
+    EXPECT_FALSE(json_lines(o, args).empty()) << command_line(args);
+    ++ran;
+  }
+  EXPECT_GT(ran, 0) << "no *.json in " << examples;
+}
+
+}  // namespace
