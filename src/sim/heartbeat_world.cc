@@ -41,7 +41,8 @@ class HeartbeatWorld {
       kRestart,
       kLeave,
       kStop,
-      kCut
+      kCut,
+      kHeal
     } kind;
     uint32_t index;
     bool operator>(const Event& o) const { return at != o.at ? at > o.at : seq > o.seq; }
@@ -255,6 +256,9 @@ HeartbeatResult HeartbeatWorld::run() {
   }
   for (size_t p = 0; p < config_.partitions.size(); ++p) {
     push(at_round(config_.partitions[p].start), Event::Kind::kCut, static_cast<uint32_t>(p));
+    if (config_.partitions[p].heal) {
+      push(at_round(*config_.partitions[p].heal), Event::Kind::kHeal, static_cast<uint32_t>(p));
+    }
   }
   const uint32_t max_rounds = heartbeat_max_rounds(config_);
   const Time end = at_round(max_rounds);
@@ -317,14 +321,12 @@ HeartbeatResult HeartbeatWorld::run() {
       case Event::Kind::kStop:
         down_[ev.index] = 1;
         break;
-      case Event::Kind::kCut: {
-        const Partition& p = config_.partitions[ev.index];
-        if (options_.trace) {
-          options_.trace->partition(ev.at, true, ev.index);
-          if (p.heal) options_.trace->partition(at_round(*p.heal), false, ev.index);
-        }
+      case Event::Kind::kCut:
+      case Event::Kind::kHeal:
+        // The network applies partitions by time; these events only mark them in the trace.
+        if (options_.trace)
+          options_.trace->partition(ev.at, ev.kind == Event::Kind::kCut, ev.index);
         break;
-      }
     }
   }
   result_.rounds_run = std::min(max_rounds, next_round_ - 1);
