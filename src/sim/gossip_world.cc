@@ -260,11 +260,14 @@ void GossipWorld::absorb_changes(NodeId node, Time now) {
 
 bool GossipWorld::finished(Time now) const {
   if (in_rounds(now) < last_fault_at_) return false;
-  if (full()) return true;
-  // Spreading has stopped for good: nothing hot, nothing in flight, no periodic exchange.
+  // Anti-entropy (and a rumor or mail run with a periodic safety net) never falls silent: it is
+  // done once everyone knows. Rumor mongering and direct mail run until nothing is hot and
+  // nothing is in flight, so their traffic is counted in full, and end there even if some
+  // nodes never learned (the residue).
   const bool periodic = gossip_.mode == GossipMode::kPush || gossip_.mode == GossipMode::kPull ||
                         gossip_.mode == GossipMode::kPushPull || gossip_.antientropy_every > 0;
-  return !periodic && hot_total_ == 0 && in_flight_ == 0;
+  if (periodic) return full();
+  return hot_total_ == 0 && in_flight_ == 0;
 }
 
 void GossipWorld::end_round(uint32_t round, Time now) {

@@ -10,10 +10,11 @@
 // A node is "informed" when its store holds the update; crashed nodes count as neither live nor
 // informed, and a restarted node comes back empty with a new generation.
 //
-// The run ends when every live node is informed and no fault is still to come, or when the
-// spreading has stopped (rumor or direct mail with nothing hot and nothing in flight), or at
-// max_rounds. Everything random comes from the seed, so a run is reproducible bit for bit; the
-// per-node engines draw from Prng::derive(seed, node).
+// The run ends, once no fault is still to come, when every live node is informed (anti-entropy
+// modes, or any mode with a periodic anti-entropy safety net), or when the spreading has stopped
+// (rumor or direct mail with nothing hot and nothing in flight, informed or not: all their
+// traffic is counted), or at max_rounds. Everything random comes from the seed, so a run is
+// reproducible bit for bit; the per-node engines draw from Prng::derive(seed, node).
 #pragma once
 
 #include <cstdint>

@@ -91,7 +91,8 @@ class HeartbeatWorld {
   std::vector<Time> busy_until_;
   std::vector<Duration> slow_delay_;
   core::Transmit transmit_;
-  std::optional<Time> converged_;
+  std::optional<Time> joined_;     // every live node knows every other (any status)
+  std::optional<Time> converged_;  // ... and believes every one of them alive
   uint32_t next_round_ = 1;
   double live_node_rounds_ = 0;        // for per-node rates
   double live_node_rounds_after_ = 0;  // after convergence, for false-positive rates
@@ -192,7 +193,9 @@ void HeartbeatWorld::on_member_event(NodeId observer, const MemberEvent& e) {
   if (e.kind == MemberEventKind::kSuspect || e.kind == MemberEventKind::kFailed) {
     const bool failed = e.kind == MemberEventKind::kFailed;
     if (up(m)) {
-      if (converged_) (failed ? result_.false_deaths : result_.false_suspicions)++;
+      // Counted once everyone knows everyone, whatever the detector thinks of them, so a
+      // jumpy detector is not excused by the delay it causes to full agreement.
+      if (joined_) (failed ? result_.false_deaths : result_.false_suspicions)++;
       return;
     }
     if (active_crash_[m] >= 0) {
@@ -231,12 +234,21 @@ void HeartbeatWorld::check_converged(Time now) {
   uint64_t live = 0;
   for (NodeId i = 0; i < config_.nodes; ++i)
     live += up(i);
-  for (NodeId i = 0; i < config_.nodes; ++i) {
+  bool all_known = true, all_alive = true;
+  for (NodeId i = 0; i < config_.nodes && all_known; ++i) {
     if (!up(i)) continue;
-    if (nodes_[i]->members().count(core::MemberStatus::kAlive) + 1 < live) return;
+    const core::MemberTable& t = nodes_[i]->members();
+    all_known = t.members().size() + 1 >= live;
+    all_alive = all_alive && t.count(core::MemberStatus::kAlive) + 1 >= live;
   }
-  converged_ = now;
-  result_.converged_s = (now - Time::zero()).sec();
+  if (all_known && !joined_) {
+    joined_ = now;
+    result_.joined_s = (now - Time::zero()).sec();
+  }
+  if (all_known && all_alive) {
+    converged_ = now;
+    result_.converged_s = (now - Time::zero()).sec();
+  }
 }
 
 HeartbeatResult HeartbeatWorld::run() {
@@ -270,7 +282,7 @@ HeartbeatResult HeartbeatWorld::run() {
       for (NodeId i = 0; i < config_.nodes; ++i)
         live += up(i);
       live_node_rounds_ += static_cast<double>(live);
-      if (converged_) live_node_rounds_after_ += static_cast<double>(live);
+      if (joined_) live_node_rounds_after_ += static_cast<double>(live);
       check_converged(at_round(next_round_));
       if (options_.trace) options_.trace->round(at_round(next_round_), next_round_, live, 0);
       if (options_.progress) {

@@ -9,11 +9,13 @@
 // arrive at once, in the order sent.
 //
 // What it measures:
+//   - joined: when every live node first knew every other live node (whatever its status);
 //   - converged: when every live node first saw every other live node alive;
 //   - per crash: when the first live node suspected / declared the crashed node dead, and when
 //     the last live node declared it dead (every live node's view), in seconds after the crash;
 //   - false suspicions and false deaths: suspect and failed events about members that were up
-//     (not crashed, not left) at that moment, with the node-hours observed, for rates;
+//     (not crashed, not left) at that moment, counted from `joined` on, with the live
+//     node-hours observed from then, for rates;
 //   - per leave: when every live node saw the member leave;
 //   - messages and bytes per node per interval.
 // The same seed gives the same run, bit for bit.
@@ -55,12 +57,13 @@ struct HeartbeatResult {
   uint64_t seed = 0;
   Timing timing = Timing::kAsync;
   double interval_s = 1;
+  std::optional<double> joined_s;
   std::optional<double> converged_s;
   std::vector<DetectionStats> detections;
   std::vector<LeaveStats> leaves;
   uint64_t false_suspicions = 0;
   uint64_t false_deaths = 0;
-  double node_hours = 0;  // live nodes x virtual hours, after convergence
+  double node_hours = 0;  // live nodes x virtual hours, from joined_s on
   uint32_t rounds_run = 0;
   uint64_t messages_total = 0;
   uint64_t bytes_total = 0;

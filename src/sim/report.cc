@@ -212,7 +212,7 @@ std::string format_heartbeat_json(const std::vector<HeartbeatResult>& runs) {
     o << "{\"protocol\":\"heartbeat\",\"nodes\":" << r.nodes << ",\"mode\":\""
       << core::gossip_mode_name(r.mode) << "\",\"fanout\":" << r.fanout << ",\"seed\":" << r.seed
       << ",\"timing\":\"" << (r.timing == Timing::kRounds ? "rounds" : "async")
-      << "\",\"interval_s\":" << fixed(r.interval_s, 3)
+      << "\",\"interval_s\":" << fixed(r.interval_s, 3) << ",\"joined_s\":" << opt_json(r.joined_s)
       << ",\"converged_s\":" << opt_json(r.converged_s) << ",\"rounds_run\":" << r.rounds_run
       << ",\"messages_total\":" << r.messages_total << ",\"bytes_total\":" << r.bytes_total
       << ",\"messages_per_node_interval\":" << fixed(r.messages_per_node_interval, 3)
@@ -258,7 +258,9 @@ std::string format_heartbeat_table(const SimConfig& config,
     << "\n";
   for (const HeartbeatResult& r : runs) {
     o << "\n"
-      << core::gossip_mode_name(r.mode) << ", seed " << r.seed << ": membership converged "
+      << core::gossip_mode_name(r.mode) << ", seed " << r.seed << ": everyone known "
+      << (r.joined_s ? "at " + fixed(*r.joined_s, 2) + " s" : std::string("never"))
+      << ", everyone alive everywhere "
       << (r.converged_s ? "at " + fixed(*r.converged_s, 2) + " s" : std::string("never")) << ", "
       << fixed(r.messages_per_node_interval, 2) << " messages and "
       << fixed(r.bytes_per_node_interval, 0) << " bytes per node per interval\n";

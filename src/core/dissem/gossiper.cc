@@ -110,7 +110,9 @@ uint8_t Gossiper::exchange_flags(const GossipConfig& c) const {
 }
 
 void Gossiper::exchange_with(GossipContext& ctx, NodeId peer) {
-  build_syn(ctx, exchange_flags(ctx.config));
+  // Both ways whatever the mode: a joiner must both learn the cluster and make itself known
+  // (a pull-only join would leave it unknown to everyone, so never sampled, forever).
+  build_syn(ctx, flags::kPush | flags::kPull);
   ctx.ws.out.send(peer);
   ctx.ws.out.finish();
 }

@@ -92,8 +92,8 @@ class Gossiper {
   void handle_timeout(GossipContext& ctx);
   Time poll_timeout() const { return next_tick_; }
 
-  // Starts one anti-entropy exchange with `peer` now, outside the tick schedule (a join to a
-  // seed node). In rumor and direct-mail modes the exchange is a digest push-pull.
+  // Starts one digest push-pull exchange with `peer` now, outside the tick schedule, whatever
+  // the mode: a join to a seed node, a leave announcement, the rumor safety net.
   void exchange_with(GossipContext& ctx, NodeId peer);
 
   NodeId self() const { return self_; }
