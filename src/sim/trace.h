@@ -8,8 +8,9 @@
 //   {"ev":"send", "from", "to", "type", "bytes"}                      a message leaves a node
 //   {"ev":"drop", "from", "to", "type", "why"}   why: "loss", "partition", "crashed"
 //   {"ev":"learn", "node", "from", "origin", "key", "gen", "counter", "via"}   a store changed
-//   {"ev":"status", "node", "about", "status"}   a member status changed in node's view
-//                                                (heartbeat protocol: alive/suspect/dead/left)
+//   {"ev":"status", "node", "about", "status"}   in node's view, member `about` joined, turned
+//                                                suspect, alive again, failed or left
+//                                                (heartbeat protocol)
 //   {"ev":"crash", "node"} / {"ev":"restart", "node", "gen"}
 //   {"ev":"partition", "state": "start"|"heal", "index"}
 //   {"ev":"round", "round", "informed", "messages"}   end of a round (rounds timing) or interval

@@ -1,5 +1,6 @@
 #include "core/membership/heartbeat_node.h"
 
+#include <algorithm>
 #include <string>
 
 #include "base/assert.h"
@@ -70,6 +71,10 @@ void HeartbeatNode::handle_packet(Time now, NodeId from, std::span<const uint8_t
 }
 
 void HeartbeatNode::handle_message(Time now, NodeId from, const MessageView& m) {
+  if (!known_ && m.type == MessageType::kSyn) {
+    known_ = std::any_of(m.digests.begin(), m.digests.end(),
+                         [this](const Digest& d) { return d.origin == self_; });
+  }
   auto ctx = context(now);
   engine_.handle_message(ctx, from, m);
   absorb_changes(now);
@@ -82,6 +87,18 @@ void HeartbeatNode::handle_timeout(Time now) {
   if (!left_) engine_.write(ctx, kHeartbeatKey, "");
   table_.check(now);
   engine_.handle_timeout(ctx);
+  if (!known_) announce(ctx);
+}
+
+void HeartbeatNode::announce(GossipContext& ctx) {
+  std::vector<NodeId> peer;
+  const std::vector<NodeId>& seeds = table_.seeds();
+  if (!seeds.empty()) {
+    peer.push_back(seeds[engine_.prng().uniform(seeds.size())]);
+  } else {
+    table_.sample(self_, engine_.prng(), 1, ctx.now, peer);
+  }
+  if (!peer.empty()) engine_.exchange_with(ctx, peer.front());
 }
 
 bool HeartbeatNode::poll_transmit(Transmit& out) {

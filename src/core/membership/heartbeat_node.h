@@ -5,8 +5,10 @@
 // anti-entropy engine (gossiper.h, push / pull / push-pull, digests or full state) carries it to
 // everyone. Every other node watches each member's heartbeat progress through its MemberTable
 // and a failure detector (fixed threshold or phi accrual, detect/detector.h). A restart is a new
-// generation. Joining is an exchange with the seed nodes; leaving writes a "status" entry of
-// "left" that, in that generation, wins over any heartbeat.
+// generation. Joining is a push-pull exchange with the seed nodes, repeated every tick (with a
+// seed or a known member) until the node hears itself named in another node's SYN, which proves
+// it is known: so a join whose messages are lost is retried, in every mode. Leaving writes a
+// "status" entry of "left" that, in that generation, wins over any heartbeat.
 //
 // The sans-IO surface drivers use (DESIGN.md): handle_packet / handle_message / handle_timeout
 // in; poll_transmit / poll_timeout / poll_event out; join / leave as commands. The node owns
@@ -76,6 +78,8 @@ class HeartbeatNode {
  private:
   GossipContext context(Time now) { return GossipContext{now, config_.gossip, table_, ws_}; }
   void absorb_changes(Time now);
+  // Until the node is known, one more push-pull exchange per tick announces it.
+  void announce(GossipContext& ctx);
 
   NodeId self_;
   HeartbeatConfig config_;
@@ -84,6 +88,7 @@ class HeartbeatNode {
   Workspace ws_;
   size_t next_transmit_ = 0;
   bool left_ = false;
+  bool known_ = false;  // another node's SYN has named us: our join has landed
   std::array<uint64_t, wire::kDecodeErrorCount> decode_errors_{};
   Message decoded_;
 };

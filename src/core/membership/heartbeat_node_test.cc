@@ -146,6 +146,9 @@ class Cluster {
   Time last_tick(NodeId id) const { return last_tick_[id]; }
   uint64_t delivered() const { return delivered_; }
 
+  // Messages for which this returns true are lost (from, to, now).
+  std::function<bool(NodeId, NodeId, Time)> drop;
+
  private:
   void collect(NodeId from, std::deque<std::pair<NodeId, Transmit>>& q) {
     Transmit t;
@@ -164,6 +167,7 @@ class Cluster {
       auto [from, t] = std::move(q.front());
       q.pop_front();
       if (!running_[t.to]) continue;
+      if (drop && drop(from, t.to, now_)) continue;
       nodes_[t.to]->handle_packet(now_, from, t.bytes);
       ++delivered_;
       collect(t.to, q);
@@ -215,6 +219,33 @@ TEST(HeartbeatNode, NodesJoiningThroughNodeZeroAllSeeEachOtherAliveWithinAFewInt
       }
     }
   }
+}
+
+// The joiner's whole join exchange with the seed is lost. It knows no member, so it falls
+// back to the seed at its ticks ("falls back to them whenever no member is believed alive"),
+// and that exchange must make it known, or nobody would ever sample it.
+void expect_join_survives_losing_its_exchange(GossipMode mode) {
+  constexpr uint32_t kN = 5;
+  constexpr NodeId kJoiner = kN - 1;
+  Cluster c(kN, make_config(1, 20, 10, mode), 2);
+  c.drop = [](NodeId from, NodeId to, Time now) {
+    return now == Time::zero() && (from == kJoiner || to == kJoiner);
+  };
+  c.start_all();
+  ASSERT_TRUE(c.node(kJoiner).members().members().empty()) << gossip_mode_name(mode);
+  const auto done = c.run_until(at_s(40), [&] { return c.all_see_all_alive(); });
+  EXPECT_TRUE(done.has_value()) << gossip_mode_name(mode) << ": members who know the joiner: "
+                                << c.node(0).members().count(MemberStatus::kAlive) << " of "
+                                << kN - 1 << " at node 0";
+}
+
+TEST(HeartbeatNode, AJoinWhoseMessagesAreAllLostStillCompletes) {
+  expect_join_survives_losing_its_exchange(GossipMode::kPush);
+  expect_join_survives_losing_its_exchange(GossipMode::kPushPull);
+}
+
+TEST(HeartbeatNode, AJoinWhoseMessagesAreAllLostStillCompletesInPullMode) {
+  expect_join_survives_losing_its_exchange(GossipMode::kPull);
 }
 
 TEST(HeartbeatNode, HeartbeatsKeepEveryoneAliveForAHundredIntervals) {

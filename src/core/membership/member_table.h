@@ -66,6 +66,7 @@ class MemberTable final : public PeerSampler {
               uint32_t max_members, uint32_t max_events);
 
   void set_seeds(std::vector<NodeId> seeds) { seeds_ = std::move(seeds); }
+  const std::vector<NodeId>& seeds() const { return seeds_; }
   void observe(const Observation& o, Time now);
   void check(Time now);
 
