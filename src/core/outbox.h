@@ -25,9 +25,16 @@ class Outbox {
  public:
   void begin(NodeId from, MessageType type, uint8_t flags) {
     RUMOR_ASSERT(!is_open_, "one open message at a time");
-    open_ = Header{from, kNoNode, type, flags, static_cast<uint32_t>(digests_.size()), 0,
-                   static_cast<uint32_t>(requests_.size()), 0,
-                   static_cast<uint32_t>(entries_.size()), 0};
+    open_ = Header{from,
+                   kNoNode,
+                   type,
+                   flags,
+                   static_cast<uint32_t>(digests_.size()),
+                   0,
+                   static_cast<uint32_t>(requests_.size()),
+                   0,
+                   static_cast<uint32_t>(entries_.size()),
+                   0};
     is_open_ = true;
     open_sent_ = false;
   }

@@ -55,10 +55,9 @@ ApplyResult Store::apply(const Entry& incoming, size_t max_entries) {
       return ApplyResult::kChanged;
     }
   }
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), incoming.key(),
-                             [&](const Entry& e, std::string_view k) {
-                               return entry_before(e, incoming.origin, k);
-                             });
+  auto it = std::lower_bound(
+      entries_.begin(), entries_.end(), incoming.key(),
+      [&](const Entry& e, std::string_view k) { return entry_before(e, incoming.origin, k); });
   if (it != entries_.end() && it->origin == incoming.origin && it->key() == incoming.key()) {
     if (merge(*it, incoming) == Winner::kLocal) return ApplyResult::kUnchanged;
     *it = incoming;

@@ -213,11 +213,14 @@ TEST(Gossiper, DigestListCutToTheLimitIsMarkedPartial) {
   GossipConfig cfg = with_mode(GossipMode::kPush);
   cfg.max_message_bytes = 64;
   std::vector<std::vector<NodeId>> peers(40);
-  for (NodeId i = 1; i < 40; ++i) peers[i] = {0};
+  for (NodeId i = 1; i < 40; ++i)
+    peers[i] = {0};
   peers[0] = {1};
   Cluster c(40, cfg, peers);
-  for (NodeId i = 1; i < 40; ++i) c.write(i, "k", "v");
-  for (NodeId i = 1; i < 40; ++i) c.tick(i);  // everyone pushes its entry to node 0
+  for (NodeId i = 1; i < 40; ++i)
+    c.write(i, "k", "v");
+  for (NodeId i = 1; i < 40; ++i)
+    c.tick(i);  // everyone pushes its entry to node 0
   ASSERT_EQ(c.node(0).store().size(), 39u);
   const auto log = c.tick(0);  // 39 digests of about 3 bytes do not fit in 64
   ASSERT_FALSE(log.empty());
