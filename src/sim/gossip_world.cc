@@ -8,6 +8,7 @@
 #include "base/assert.h"
 #include "core/wire/gossip_codec.h"
 #include "sim/network.h"
+#include "sim/slot_pool.h"
 
 namespace rumor::sim {
 namespace {
@@ -405,8 +406,7 @@ void GossipWorld::run_async() {
   auto push = [&](Time at, Event::Kind kind, uint32_t index) {
     events.push(Event{at, seq++, kind, index});
   };
-  std::vector<Flight> flights;
-  std::vector<uint32_t> free_slots;
+  SlotPool<Flight> flights;
   std::vector<Time> busy_until(config_.slow_nodes.empty() ? 0 : config_.nodes, Time::zero());
   std::vector<Duration> slow_delay(config_.slow_nodes.empty() ? 0 : config_.nodes);
   for (const SlowNode& s : config_.slow_nodes) {
@@ -432,14 +432,7 @@ void GossipWorld::run_async() {
       const int copies = net_.duplicated() ? 2 : 1;
       if (copies == 2) result_.duplicated++;
       for (int c = 0; c < copies; ++c) {
-        uint32_t slot;
-        if (free_slots.empty()) {
-          slot = static_cast<uint32_t>(flights.size());
-          flights.emplace_back();
-        } else {
-          slot = free_slots.back();
-          free_slots.pop_back();
-        }
+        const uint32_t slot = flights.acquire();
         flights[slot].from = ws_.out.from(i);
         flights[slot].to = ws_.out.to(i);
         flights[slot].message.assign(ws_.out.view(i));
@@ -498,7 +491,7 @@ void GossipWorld::run_async() {
         }
         in_flight_--;
         deliver(fl.from, fl.to, fl.message.view(), ev.at);
-        free_slots.push_back(ev.index);
+        flights.release(ev.index);
         send_all(ev.at);
         note_time_to_full(ev.at);
         break;

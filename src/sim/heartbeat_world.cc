@@ -9,6 +9,7 @@
 #include "base/assert.h"
 #include "core/membership/heartbeat_node.h"
 #include "sim/network.h"
+#include "sim/slot_pool.h"
 
 namespace rumor::sim {
 namespace {
@@ -86,8 +87,7 @@ class HeartbeatWorld {
   std::vector<std::vector<Time>> suspect_at_, dead_at_, left_at_;
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
   uint64_t seq_ = 0;
-  std::vector<Flight> flights_;
-  std::vector<uint32_t> free_flights_;
+  SlotPool<Flight> flights_;
   std::vector<Time> busy_until_;
   std::vector<Duration> slow_delay_;
   core::Transmit transmit_;
@@ -168,14 +168,7 @@ void HeartbeatWorld::drain(NodeId n, Time now) {
     }
     const int copies = net_.duplicated() ? 2 : 1;
     for (int c = 0; c < copies; ++c) {
-      uint32_t slot;
-      if (free_flights_.empty()) {
-        slot = static_cast<uint32_t>(flights_.size());
-        flights_.emplace_back();
-      } else {
-        slot = free_flights_.back();
-        free_flights_.pop_back();
-      }
+      const uint32_t slot = flights_.acquire();
       flights_[slot].from = n;
       flights_[slot].to = to;
       flights_[slot].bytes = transmit_.bytes;
@@ -226,7 +219,7 @@ void HeartbeatWorld::on_arrive(const Event& ev) {
     nodes_[fl.to]->handle_packet(ev.at, fl.from, fl.bytes);
     drain(fl.to, ev.at);
   }
-  free_flights_.push_back(ev.index);
+  flights_.release(ev.index);
 }
 
 void HeartbeatWorld::check_converged(Time now) {
