@@ -229,9 +229,9 @@ CLI::App* add_sim_command(CLI::App& app, SimFlags& f) {
   s->add_option("--phi-threshold", f.phi_threshold,
                 "heartbeat: phi conviction threshold (default 8)");
   s->add_option("--suspect-after", f.suspect_after,
-                "heartbeat, threshold detector: intervals without progress before suspect (3)");
+                "heartbeat, threshold detector: intervals without progress before suspect (8)");
   s->add_option("--dead-after", f.dead_after,
-                "heartbeat, threshold detector: further intervals before dead (3)");
+                "heartbeat, threshold detector: further intervals before dead (4)");
   s->add_option("--phi-dead-after-ms", f.phi_dead_after_ms,
                 "heartbeat, phi detector: time suspected before dead (default 10000)");
   s->add_option("--crash", f.crash, "crash NODE at ROUND: NODE@ROUND (repeatable)");
