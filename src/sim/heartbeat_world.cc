@@ -22,6 +22,9 @@ using core::NodeId;
 constexpr uint64_t kNetworkStream = 1ull << 40;
 constexpr uint64_t kScheduleStream = (1ull << 40) + 1;
 constexpr NodeId kSeedNode = 0;
+// False suspicions are also counted apart from this many intervals after everyone joined on,
+// when every detector has seen a steady flow of heartbeats (heartbeat_world.h).
+constexpr int64_t kSettleIntervals = 60;
 // A leaving node keeps gossiping this many intervals so its "left" spreads, then stops.
 constexpr int kLeaveGraceIntervals = 3;
 
@@ -94,8 +97,9 @@ class HeartbeatWorld {
   std::optional<Time> joined_;     // every live node knows every other (any status)
   std::optional<Time> converged_;  // ... and believes every one of them alive
   uint32_t next_round_ = 1;
-  double live_node_rounds_ = 0;        // for per-node rates
-  double live_node_rounds_after_ = 0;  // after convergence, for false-positive rates
+  double live_node_rounds_ = 0;          // for per-node rates
+  double live_node_rounds_after_ = 0;    // after everyone joined, for false-positive rates
+  double live_node_rounds_settled_ = 0;  // after the detectors have settled
   HeartbeatResult result_;
 };
 
@@ -189,6 +193,9 @@ void HeartbeatWorld::on_member_event(NodeId observer, const MemberEvent& e) {
       // Counted once everyone knows everyone, whatever the detector thinks of them, so a
       // jumpy detector is not excused by the delay it causes to full agreement.
       if (joined_) (failed ? result_.false_deaths : result_.false_suspicions)++;
+      if (joined_ && !failed && e.at >= *joined_ + hb_.gossip.interval * kSettleIntervals) {
+        result_.false_suspicions_settled++;
+      }
       return;
     }
     if (active_crash_[m] >= 0) {
@@ -276,6 +283,9 @@ HeartbeatResult HeartbeatWorld::run() {
         live += up(i);
       live_node_rounds_ += static_cast<double>(live);
       if (joined_) live_node_rounds_after_ += static_cast<double>(live);
+      if (joined_ && at_round(next_round_) > *joined_ + hb_.gossip.interval * kSettleIntervals) {
+        live_node_rounds_settled_ += static_cast<double>(live);
+      }
       check_converged(at_round(next_round_));
       if (options_.trace) options_.trace->round(at_round(next_round_), next_round_, live, 0);
       if (options_.progress) {
@@ -387,6 +397,7 @@ void HeartbeatWorld::finish() {
     result_.leaves.push_back(s);
   }
   result_.node_hours = live_node_rounds_after_ * interval_s / 3600.0;
+  result_.node_hours_settled = live_node_rounds_settled_ * interval_s / 3600.0;
   if (live_node_rounds_ > 0) {
     result_.messages_per_node_interval =
         static_cast<double>(result_.messages_total) / live_node_rounds_;

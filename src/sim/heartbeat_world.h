@@ -15,7 +15,9 @@
 //     the last live node declared it dead (every live node's view), in seconds after the crash;
 //   - false suspicions and false deaths: suspect and failed events about members that were up
 //     (not crashed, not left) at that moment, counted from `joined` on, with the live
-//     node-hours observed from then, for rates;
+//     node-hours observed from then, for rates; and apart, the suspicions from 60 intervals
+//     after `joined` on (settled), so a detector's start-up (phi with only its bootstrap
+//     samples) and its steady state can be told apart;
 //   - per leave: when every live node saw the member leave;
 //   - messages and bytes per node per interval.
 // The same seed gives the same run, bit for bit.
@@ -63,7 +65,9 @@ struct HeartbeatResult {
   std::vector<LeaveStats> leaves;
   uint64_t false_suspicions = 0;
   uint64_t false_deaths = 0;
-  double node_hours = 0;  // live nodes x virtual hours, from joined_s on
+  double node_hours = 0;                  // live nodes x virtual hours, from joined_s on
+  uint64_t false_suspicions_settled = 0;  // from joined_s + 60 intervals on
+  double node_hours_settled = 0;
   uint32_t rounds_run = 0;
   uint64_t messages_total = 0;
   uint64_t bytes_total = 0;

@@ -220,6 +220,10 @@ std::string format_heartbeat_json(const std::vector<HeartbeatResult>& runs) {
       << ",\"false_suspicions\":" << r.false_suspicions << ",\"false_deaths\":" << r.false_deaths
       << ",\"node_hours\":" << fixed(r.node_hours, 4) << ",\"false_suspicions_per_node_hour\":"
       << fixed(per_node_hour(r.false_suspicions, r.node_hours), 6)
+      << ",\"false_suspicions_settled\":" << r.false_suspicions_settled
+      << ",\"node_hours_settled\":" << fixed(r.node_hours_settled, 4)
+      << ",\"false_suspicions_settled_per_node_hour\":"
+      << fixed(per_node_hour(r.false_suspicions_settled, r.node_hours_settled), 6)
       << ",\"dropped\":{\"loss\":" << r.dropped_loss << ",\"partition\":" << r.dropped_partition
       << ",\"crashed\":" << r.dropped_crashed << "},\"detections\":[";
     for (size_t i = 0; i < r.detections.size(); ++i) {
@@ -277,9 +281,12 @@ std::string format_heartbeat_table(const SimConfig& config,
         << "/" << l.observers << ")\n";
     }
     o << "  false suspicions: " << r.false_suspicions << ", false deaths: " << r.false_deaths
-      << " over " << fixed(r.node_hours, 2) << " node-hours ("
+      << " over " << fixed(r.node_hours, 2) << " node-hours from everyone known ("
       << fixed(per_node_hour(r.false_suspicions, r.node_hours), 4)
-      << " suspicions per node-hour)\n";
+      << " suspicions per node-hour); once settled (60 intervals later): "
+      << r.false_suspicions_settled << " over " << fixed(r.node_hours_settled, 2) << " ("
+      << fixed(per_node_hour(r.false_suspicions_settled, r.node_hours_settled), 4)
+      << " per node-hour)\n";
   }
   return o.str();
 }
