@@ -65,7 +65,8 @@ std::string coord(double v) {
   return s;
 }
 
-// A tick label: integers in full up to 10^7, otherwise six significant digits ("%.6g").
+// A tick label: integers in full below 10^7, otherwise six significant digits (like "%.6g"),
+// with a short exponent.
 std::string format_label(double v) {
   std::string s;
   if (v == 0.0 || !std::isfinite(v)) return "0";
@@ -73,6 +74,15 @@ std::string format_label(double v) {
     append_chars(s, v, std::chars_format::fixed, 0);
   } else {
     append_chars(s, v, std::chars_format::general, 6);
+    // "1e-05" and "1e+07" read better as "1e-5" and "1e7".
+    if (const size_t e = s.find('e'); e != std::string::npos) {
+      std::string exp = s.substr(e + 1);
+      const bool negative = exp[0] == '-';
+      if (exp[0] == '-' || exp[0] == '+') exp.erase(0, 1);
+      while (exp.size() > 1 && exp[0] == '0')
+        exp.erase(0, 1);
+      s = s.substr(0, e + 1) + (negative ? "-" : "") + exp;
+    }
   }
   return s;
 }
@@ -346,7 +356,8 @@ std::string render_svg(const PlotSpec& spec) {
 
   const auto y_min = usable_bound(spec.y_min, log_y);
   const auto y_max = usable_bound(spec.y_max, log_y);
-  const int y_target = std::max(2, static_cast<int>(plot_h / 60.0));
+  // Decade labels are short and evenly spaced, so a log axis can take more of them.
+  const int y_target = std::max(2, static_cast<int>(plot_h / (log_y ? 40.0 : 60.0)));
   const Axis y_axis = make_axis({y_min.value_or(y_lo), y_min.has_value()},
                                 {y_max.value_or(y_hi), y_max.has_value()}, log_y, y_target);
   std::vector<std::string> y_labels;
@@ -400,19 +411,22 @@ std::string render_svg(const PlotSpec& spec) {
       "rumor-plot-" + coord(left) + "-" + coord(top) + "-" + coord(plot_w) + "-" + coord(plot_h);
   out += "<defs><clipPath id=\"" + clip_id + "\"><rect " + rect_attrs + "/></clipPath></defs>\n";
 
-  // Grid: minor decades first (log axis, when decades are ticked one by one), then major ticks.
+  // Grid: on a log axis, faint minor lines first (2..9 x 10^k when every decade is ticked, the
+  // skipped decades otherwise), then a line per major tick.
   out += "<g stroke=\"#e6e6e6\" stroke-width=\"1\">\n";
-  if (log_y && y_axis.ticks.size() >= 2 && y_axis.hi - y_axis.lo <= 8.0 &&
-      y_axis.ticks[1] / y_axis.ticks[0] < 11.0) {
+  if (log_y && y_axis.ticks.size() >= 2) {
+    const bool every_decade = y_axis.ticks[1] / y_axis.ticks[0] < 11.0;
     const int d0 = static_cast<int>(std::floor(y_axis.lo));
     const int d1 = static_cast<int>(std::ceil(y_axis.hi));
-    for (int d = d0; d < d1; ++d) {
-      for (int j = 2; j <= 9; ++j) {
-        const double f = y_axis.fraction(j * pow10i(d));
-        if (f <= 0.0 || f >= 1.0) continue;
-        const std::string y = coord(bottom - f * plot_h);
-        out += "<line x1=\"" + coord(left) + "\" y1=\"" + y + "\" x2=\"" + coord(right) +
-               "\" y2=\"" + y + "\" stroke=\"#f3f3f3\"/>\n";
+    if (d1 - d0 <= (every_decade ? 8 : 60)) {
+      for (int d = d0; d < d1; ++d) {
+        for (int j = every_decade ? 2 : 1; j <= (every_decade ? 9 : 1); ++j) {
+          const double f = y_axis.fraction(j * pow10i(d));
+          if (f <= 0.0 || f >= 1.0) continue;
+          const std::string y = coord(bottom - f * plot_h);
+          out += "<line x1=\"" + coord(left) + "\" y1=\"" + y + "\" x2=\"" + coord(right) +
+                 "\" y2=\"" + y + "\" stroke=\"#f3f3f3\"/>\n";
+        }
       }
     }
   }
