@@ -91,22 +91,12 @@ void Gossiper::tick(GossipContext& ctx) {
 }
 
 uint8_t Gossiper::exchange_flags(const GossipConfig& c) const {
-  switch (c.mode) {
-    case GossipMode::kPush:
-    case GossipMode::kPull:
-    case GossipMode::kPushPull: {
-      uint8_t f = c.mode == GossipMode::kPush   ? flags::kPush
-                  : c.mode == GossipMode::kPull ? flags::kPull
-                                                : (flags::kPush | flags::kPull);
-      if (c.reconcile == Reconcile::kFullState) f |= flags::kFullState;
-      return f;
-    }
-    case GossipMode::kRumor:
-    case GossipMode::kDirectMail:
-      break;
-  }
-  // The safety-net and join exchanges of the other modes are digest push-pull.
-  return flags::kPush | flags::kPull;
+  RUMOR_ASSERT(is_anti_entropy(c.mode), "only anti-entropy modes tick with exchanges");
+  uint8_t f = c.mode == GossipMode::kPush   ? flags::kPush
+              : c.mode == GossipMode::kPull ? flags::kPull
+                                            : (flags::kPush | flags::kPull);
+  if (c.reconcile == Reconcile::kFullState) f |= flags::kFullState;
+  return f;
 }
 
 void Gossiper::exchange_with(GossipContext& ctx, NodeId peer) {

@@ -112,6 +112,7 @@ class Gossiper {
   void tick(GossipContext& ctx);
   void tick_rumor(GossipContext& ctx);
   void tick_mail(GossipContext& ctx);
+  // The SYN flags of a tick's exchange in an anti-entropy mode.
   uint8_t exchange_flags(const GossipConfig& c) const;
   void build_syn(GossipContext& ctx, uint8_t style);
 
