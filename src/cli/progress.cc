@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 
 namespace rumor::cli {
@@ -28,8 +29,10 @@ void ProgressBar::on_round(uint32_t round, uint32_t max_rounds, uint64_t informe
   const int filled = static_cast<int>(frac * kWidth);
   std::string bar(static_cast<size_t>(filled), '#');
   bar.append(static_cast<size_t>(kWidth - filled), '.');
+  // Rounded down, so "100.0%" means everyone.
+  const double percent = std::floor(frac * 1000.0) / 10.0;
   std::fprintf(stderr, "\r%s [%s] round %u/%u, %.1f%% informed\x1b[K", label_.c_str(), bar.c_str(),
-               round, max_rounds, frac * 100.0);
+               round, max_rounds, percent);
   std::fflush(stderr);
 }
 
