@@ -130,7 +130,7 @@ void Gossiper::build_syn(GossipContext& ctx, uint8_t style) {
     }
     return;
   }
-  // Digest mode: the digests, or a window of them from a random origin when they do not fit.
+  // Digest mode: all the digests, or a run of them when they do not all fit.
   std::vector<Digest>& mine = ctx.ws.digests;
   mine.clear();
   store_.digests(mine);
@@ -143,18 +143,28 @@ void Gossiper::build_syn(GossipContext& ctx, uint8_t style) {
       out.add_digest(d);
     return;
   }
+  // A contiguous run of our origins (never wrapping, so the peer can tell what lies inside it),
+  // placed so every origin is about equally likely to be covered: its nominal end r is uniform
+  // over [0, m + c - 1), where c is how many digests fit from the first one, and it is clipped
+  // to [0, m) and to the budget.
   const size_t m = mine.size();
-  const size_t start = static_cast<size_t>(prng_.uniform(m));
-  size_t count = 0;
-  while (count < m && budget.take(wire::digest_size(mine[(start + count) % m])))
-    ++count;
-  out.begin(self_, MessageType::kSyn, style | flags::kPartial);
-  // Emit the window in ascending origin order: its wrapped tail first, then its head.
-  if (start + count > m) {
-    for (size_t i = 0; i < start + count - m; ++i)
-      out.add_digest(mine[i]);
+  size_t c = 0;
+  for (Budget probe(ctx.config.max_message_bytes);
+       c < m && probe.take(wire::digest_size(mine[c]));) {
+    ++c;
   }
-  for (size_t i = start; i < std::min(start + count, m); ++i)
+  c = std::max<size_t>(c, 1);
+  const size_t r = static_cast<size_t>(prng_.uniform(m + c - 1));
+  const size_t first = r + 1 >= c ? r + 1 - c : 0;
+  const size_t stop = std::min(m, r + 1);
+  size_t last = first;
+  while (last < stop && budget.take(wire::digest_size(mine[last])))
+    ++last;
+  uint8_t f = style | flags::kPartial;
+  if (first == 0) f |= flags::kFromStart;
+  if (last == m) f |= flags::kToEnd;
+  out.begin(self_, MessageType::kSyn, f);
+  for (size_t i = first; i < last; ++i)
     out.add_digest(mine[i]);
 }
 
@@ -190,6 +200,14 @@ void Gossiper::on_syn(GossipContext& ctx, NodeId from, const MessageView& m) {
   }
 }
 
+// Whether a partial SYN's run of digests covers `origin` (gossip_message.h, SYN).
+bool Gossiper::covered(const MessageView& m, NodeId origin) {
+  if (m.digests.empty()) return false;
+  const bool above_first = origin > m.digests.front().origin || (m.flags & flags::kFromStart);
+  const bool below_last = origin < m.digests.back().origin || (m.flags & flags::kToEnd);
+  return above_first && below_last;
+}
+
 void Gossiper::answer_digests(GossipContext& ctx, NodeId from, const MessageView& m) {
   const bool give = m.flags & flags::kPull;  // we may send state to the initiator
   const bool ask = m.flags & flags::kPush;   // we may ask the initiator for state
@@ -212,8 +230,11 @@ void Gossiper::answer_digests(GossipContext& ctx, NodeId from, const MessageView
       if (ask) request(theirs[i].origin, Version{});
       ++i;
     } else if (i == theirs.size() || mine[j].origin < theirs[i].origin) {
-      // The initiator did not mention this origin; unless its list was cut, it has nothing.
-      if (give && !partial) add_origin_entries(ctx, store_, mine[j].origin, Version{}, budget);
+      // The initiator did not mention this origin: it has nothing of it, if its list was whole
+      // or the origin lies within the run the list covers.
+      if (give && (!partial || covered(m, mine[j].origin))) {
+        add_origin_entries(ctx, store_, mine[j].origin, Version{}, budget);
+      }
       ++j;
     } else {
       const Version have = mine[j].version(), their = theirs[i].version();

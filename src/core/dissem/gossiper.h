@@ -118,6 +118,7 @@ class Gossiper {
 
   void on_syn(GossipContext& ctx, NodeId from, const MessageView& m);
   void answer_digests(GossipContext& ctx, NodeId from, const MessageView& m);
+  static bool covered(const MessageView& m, NodeId origin);
   void answer_full_state(GossipContext& ctx, NodeId from, const MessageView& m);
   void on_ack(GossipContext& ctx, NodeId from, const MessageView& m);
   void on_rumor(GossipContext& ctx, NodeId from, const MessageView& m);

@@ -369,11 +369,11 @@ TEST(GossipCodec, TypeZeroAndTypesAboveMailAreRefused) {
 }
 
 TEST(GossipCodec, UnknownFlagBitsAreRefusedAndKnownOnesAccepted) {
-  const uint8_t kUnknownBits[] = {32, 64, 128};
+  const uint8_t kUnknownBits[] = {128};
   for (uint8_t bit : kUnknownBits)
     EXPECT_EQ(decode_bytes(Raw(kSyn, bit).v(0).v(0).v(0).bytes()), DecodeError::kBadFlags)
         << int{bit};
-  EXPECT_EQ(decode_bytes(Raw(kSyn, flags::kAll | 32).v(0).v(0).v(0).bytes()),
+  EXPECT_EQ(decode_bytes(Raw(kSyn, flags::kAll | 128).v(0).v(0).v(0).bytes()),
             DecodeError::kBadFlags);
   EXPECT_EQ(decode_bytes(Raw(kSyn, flags::kAll).v(0).v(0).v(0).bytes()), DecodeError::kNone);
 }

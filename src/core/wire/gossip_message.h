@@ -2,7 +2,11 @@
 //
 // One message shape serves every style; the type says which parts are meaningful:
 //   SYN       initiator -> peer. Digest mode: `digests`, what the initiator holds of each origin
-//             (ascending by origin; flag kPartial when the list was cut to fit the size limit).
+//             (ascending by origin). When they do not all fit the size limit, kPartial: the list
+//             is a contiguous run of the initiator's origins, so an origin strictly between its
+//             first and last that it does not name is one the initiator lacks; kFromStart and
+//             kToEnd say the run begins at the initiator's first origin or ends at its last,
+//             which extends that to the origins below or above it.
 //             Full-state mode: `entries`, the initiator's whole state (push and push-pull).
 //   ACK       peer -> initiator. `entries` the initiator lacks (pull, push-pull) and `requests`
 //             for what the peer lacks (push, push-pull; digest mode only).
@@ -43,7 +47,9 @@ inline constexpr uint8_t kPull = 2;           // SYN: the peer's state may flow 
 inline constexpr uint8_t kFullState = 4;      // SYN: full-state reconciliation, not digests
 inline constexpr uint8_t kPartial = 8;        // SYN: the digest list is a subset (size limit)
 inline constexpr uint8_t kWantFeedback = 16;  // RUMOR: reply with FEEDBACK
-inline constexpr uint8_t kAll = 31;
+inline constexpr uint8_t kFromStart = 32;     // partial SYN: the run starts at the first origin
+inline constexpr uint8_t kToEnd = 64;         // partial SYN: the run ends at the last origin
+inline constexpr uint8_t kAll = 127;
 }  // namespace flags
 
 struct MessageView {
