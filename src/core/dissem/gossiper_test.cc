@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -209,20 +210,30 @@ TEST(Gossiper, MessagesStayUnderTheSizeLimitAndStateStillConverges) {
   EXPECT_GT(c.ws().stats.entries_truncated, 0u);
 }
 
-TEST(Gossiper, DigestListCutToTheLimitIsMarkedPartial) {
-  GossipConfig cfg = with_mode(GossipMode::kPush);
+// 40 nodes with a 64-byte message limit: nodes 1..39 each write one entry and hand it to node 0
+// (all but `skip`), whose only peer is `zeros_peer`. Node 0's 38 or 39 digests never fit one
+// SYN, so every SYN it sends is partial.
+std::unique_ptr<Cluster> node_zero_holding_many_origins(GossipMode mode, NodeId zeros_peer,
+                                                        NodeId skip = kNoNode) {
+  GossipConfig cfg = with_mode(mode);
   cfg.max_message_bytes = 64;
   std::vector<std::vector<NodeId>> peers(40);
   for (NodeId i = 1; i < 40; ++i)
     peers[i] = {0};
-  peers[0] = {1};
-  Cluster c(40, cfg, peers);
+  peers[0] = {zeros_peer};
+  auto c = std::make_unique<Cluster>(40, cfg, peers);
   for (NodeId i = 1; i < 40; ++i)
-    c.write(i, "k", "v");
-  for (NodeId i = 1; i < 40; ++i)
-    c.tick(i);  // everyone pushes its entry to node 0
-  ASSERT_EQ(c.node(0).store().size(), 39u);
-  const auto log = c.tick(0);  // 39 digests of about 3 bytes do not fit in 64
+    c->write(i, "k", "v");
+  for (NodeId i = 1; i < 40; ++i) {
+    if (i != skip) c->exchange(i, 0);  // a push-pull exchange: node 0 takes i's entry
+  }
+  return c;
+}
+
+TEST(Gossiper, DigestListCutToTheLimitIsMarkedPartial) {
+  auto c = node_zero_holding_many_origins(GossipMode::kPush, 1);
+  ASSERT_EQ(c->node(0).store().size(), 39u);
+  const auto log = c->tick(0);
   ASSERT_FALSE(log.empty());
   EXPECT_TRUE(log[0].msg.flags & flags::kPartial);
   EXPECT_LT(log[0].msg.digests.size(), 39u);
@@ -230,50 +241,29 @@ TEST(Gossiper, DigestListCutToTheLimitIsMarkedPartial) {
 }
 
 TEST(Gossiper, PartialSynStillLearnsOriginsItLacksWithinItsRun) {
-  // Node 0 holds 38 origins (all but 20) and pulls only from node 20, which holds origin 20.
-  // Its SYN never fits and never names origin 20; the peer sends it once a run covers it.
-  GossipConfig cfg = with_mode(GossipMode::kPull);
-  cfg.max_message_bytes = 64;
-  std::vector<std::vector<NodeId>> peers(40);
-  for (NodeId i = 1; i < 40; ++i)
-    peers[i] = {0};
-  peers[0] = {20};
-  Cluster c(40, cfg, peers);
-  for (NodeId i = 1; i < 40; ++i)
-    c.write(i, "k", "v");
-  for (NodeId i = 1; i < 40; ++i) {
-    if (i != 20) c.exchange(i, 0);  // a push-pull exchange: node 0 takes i's entry
-  }
-  ASSERT_EQ(c.node(0).store().size(), 38u);
-  ASSERT_FALSE(c.knows(0, 20, "k"));
+  // Node 0 lacks origin 20 and pulls only from node 20. Its SYN never names origin 20; the
+  // peer sends it once a run covers it.
+  auto c = node_zero_holding_many_origins(GossipMode::kPull, 20, /*skip=*/20);
+  ASSERT_EQ(c->node(0).store().size(), 38u);
+  ASSERT_FALSE(c->knows(0, 20, "k"));
   int ticks = 0;
   bool saw_partial = false;
-  while (!c.knows(0, 20, "k") && ticks < 200) {
-    const auto log = c.tick(0);
+  while (!c->knows(0, 20, "k") && ticks < 200) {
+    const auto log = c->tick(0);
     saw_partial = saw_partial || (log[0].msg.flags & flags::kPartial);
     ++ticks;
   }
   EXPECT_TRUE(saw_partial);
-  EXPECT_TRUE(c.knows(0, 20, "k")) << "after " << ticks << " ticks";
+  EXPECT_TRUE(c->knows(0, 20, "k")) << "after " << ticks << " ticks";
 }
 
 TEST(Gossiper, PartialSynRunCoversEveryOriginOverTime) {
-  // Each origin should be named by some partial SYN within a few dozen ticks (the run's
+  // Each origin should be named by some partial SYN within a hundred ticks (the run's
   // placement is uniform over origins, not biased against the first ones).
-  GossipConfig cfg = with_mode(GossipMode::kPull);
-  cfg.max_message_bytes = 64;
-  std::vector<std::vector<NodeId>> peers(40);
-  for (NodeId i = 1; i < 40; ++i)
-    peers[i] = {0};
-  peers[0] = {1};
-  Cluster c(40, cfg, peers);
-  for (NodeId i = 1; i < 40; ++i)
-    c.write(i, "k", "v");
-  for (NodeId i = 1; i < 40; ++i)
-    c.exchange(i, 0);
+  auto c = node_zero_holding_many_origins(GossipMode::kPull, 1);
   std::set<NodeId> named;
   for (int t = 0; t < 100; ++t) {
-    const auto log = c.tick(0);
+    const auto log = c->tick(0);
     for (const Digest& d : log[0].msg.digests)
       named.insert(d.origin);
   }
