@@ -19,7 +19,7 @@
 #   RUMOR_BUILD_DIR        the normal build (default: build)
 #   RUMOR_ASAN_BUILD_DIR   the sanitizer build (default: build-asan)
 #   RUMOR_FUZZ_BUILD_DIR   the libFuzzer build (default: build-fuzz)
-#   RUMOR_FUZZ_SECONDS     fuzzing time per harness in "test" (default: 30)
+#   RUMOR_FUZZ_SECONDS     fuzzing time per harness in "test" (default: 15)
 #   RUMOR_TEST_TIMEOUT     per-test ctest timeout in seconds (default: 300)
 #   CI=true                warnings are errors in every mode (they always are in "test")
 set -euo pipefail
@@ -50,7 +50,7 @@ fi
 build_dir="${RUMOR_BUILD_DIR:-build}"
 asan_dir="${RUMOR_ASAN_BUILD_DIR:-build-asan}"
 fuzz_dir="${RUMOR_FUZZ_BUILD_DIR:-build-fuzz}"
-fuzz_seconds="${RUMOR_FUZZ_SECONDS:-30}"
+fuzz_seconds="${RUMOR_FUZZ_SECONDS:-15}"
 test_timeout="${RUMOR_TEST_TIMEOUT:-300}"
 
 werror=OFF
@@ -118,6 +118,9 @@ packages=(
   time                                      # GNU /usr/bin/time, for bench/scale_1m.sh
   llvm                                      # llvm-symbolizer: readable sanitizer stacks
   git
+  libmsgpack-cxx-dev zlib1g-dev             # the memberlist wire codec: msgpack, CRC32
+  golang-go                                 # tests/interop: the real Go memberlist, built offline
+  golang-github-hashicorp-memberlist-dev golang-github-hashicorp-go-msgpack-dev
 )
 
 # Installed means dpkg says "install ok installed" (not just "config files left behind"). The

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses (fuzz/) with clang and runs each one for a while.
 #
-#   tools/run_fuzz.sh [SECONDS]     # SECONDS per harness, default 30
+#   tools/run_fuzz.sh [SECONDS]     # SECONDS per harness, default 15
+#
+# The harnesses: gossip_codec (rumor's own format), memberlist_packet and memberlist_stream (the
+# memberlist wire codec), so the default run takes about 45 s plus the build.
 #
 # The build lives in build-fuzz/ (override with BUILD_DIR=...), apart from the normal gcc build.
 # Each harness fuzz/<name>_fuzz.cc starts from its seed corpus fuzz/corpus/<name>/, which is only
@@ -9,7 +12,7 @@
 # build-fuzz/artifacts/<name>/. Exits non-zero if any harness crashes, leaks or times out.
 set -euo pipefail
 
-seconds="${1:-30}"
+seconds="${1:-15}"
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [[ "$seconds" -eq 0 ]]; then
   echo "usage: $0 [SECONDS]   (a positive whole number of seconds per harness)" >&2
   exit 2

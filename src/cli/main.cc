@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   rumor::cli::SimFlags sim_flags;
   CLI::App* sim = rumor::cli::add_sim_command(app, sim_flags);
+  for (int i = 1; i < argc; ++i)
+    sim_flags.args.emplace_back(argv[i]);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

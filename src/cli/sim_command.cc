@@ -1,5 +1,8 @@
 #include "cli/sim_command.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -11,6 +14,7 @@
 #include "sim/names.h"
 #include "sim/report.h"
 #include "sim/scenario.h"
+#include "sim/swim_world.h"
 
 namespace rumor::cli {
 namespace {
@@ -93,14 +97,6 @@ Status apply_heartbeat_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c
     }
     d.phi.dead_after = Duration::nanos(static_cast<int64_t>(f.phi_dead_after_ms * 1e6));
   }
-  if (given(sub, "--crash")) {
-    c.crashes.clear();
-    for (const std::string& text : f.crash) {
-      sim::Crash cr;
-      if (Status s = parse_node_at("--crash", text, cr.node, cr.at); !s.is_ok()) return s;
-      c.crashes.push_back(cr);
-    }
-  }
   if (given(sub, "--leave")) {
     c.leaves.clear();
     for (const std::string& text : f.leave) {
@@ -112,12 +108,157 @@ Status apply_heartbeat_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c
   return Status::ok();
 }
 
+// "120", "120s", "2m", "1.5h", "500ms": a time in seconds (a bare number is seconds).
+Result<double> parse_duration(const std::string& flag, const std::string& text) {
+  const std::string bad =
+      flag + ": expected a time like 120s, 2m, 500ms or 120 (seconds), got '" + text + "'";
+  double value = 0;
+  size_t used = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return Status::error(bad);
+  }
+  const std::string unit = text.substr(used);
+  double scale = 0;
+  if (unit.empty() || unit == "s") {
+    scale = 1;
+  } else if (unit == "ms") {
+    scale = 1e-3;
+  } else if (unit == "m") {
+    scale = 60;
+  } else if (unit == "h") {
+    scale = 3600;
+  } else {
+    return Status::error(bad);
+  }
+  if (!std::isfinite(value) || value < 0 || text[0] == '+' || std::isspace(text[0])) {
+    return Status::error(bad);
+  }
+  return value * scale;
+}
+
+bool all_digits(const std::string& s) {
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+}
+
+// --crash: NODE@TIME entries and, for swim, one plain count K.
+Status apply_crash_flags(const SimFlags& f, sim::SimConfig& c) {
+  c.crashes.clear();
+  c.swim.crash_count = 0;
+  bool counted = false;
+  for (const std::string& text : f.crash) {
+    if (all_digits(text)) {
+      if (c.protocol != sim::Protocol::kSwim) {
+        return Status::error("--crash " + text +
+                             ": a count of members drawn from the seed needs --protocol swim; "
+                             "name a node with NODE@ROUND (e.g. 7@30)");
+      }
+      if (counted)
+        return Status::error("--crash: give the count K once, got another '" + text + "'");
+      counted = true;
+      try {
+        const unsigned long k = std::stoul(text);
+        if (k > 0xffffffffUL) throw std::out_of_range(text);
+        c.swim.crash_count = static_cast<uint32_t>(k);
+      } catch (const std::exception&) {
+        return Status::error("--crash: count too large, got '" + text + "'");
+      }
+      continue;
+    }
+    sim::Crash cr;
+    Status s = parse_node_at("--crash", text, cr.node, cr.at);
+    if (!s.is_ok()) {
+      if (c.protocol == sim::Protocol::kSwim) {
+        return Status::error(
+            "--crash: expected a count K or NODE@SECONDS (e.g. 3, or 7@30), got '" + text + "'");
+      }
+      return s;
+    }
+    c.crashes.push_back(cr);
+  }
+  return Status::ok();
+}
+
+// Flags that belong to one protocol only: refused with the others, so nothing is ignored.
+constexpr const char* kNotForSwim[] = {"--mode",       "--compare",           "--reconcile",
+                                       "--fanout",     "--max-rounds",        "--origin",
+                                       "--rumor-stop", "--rumor-k",           "--antientropy-every",
+                                       "--detector",   "--phi-threshold",     "--suspect-after",
+                                       "--dead-after", "--phi-dead-after-ms", "--interval-ms",
+                                       "--jitter",     "--peer-selection",    "--max-message-bytes",
+                                       "--plot"};
+constexpr const char* kSwimOnly[] = {
+    "--duration",        "--profile", "--lifeguard",     "--indirect-checks", "--start",
+    "--join-stagger-ms", "--slow",    "--slow-delay-ms", "--crash-at",        "--reconnect"};
+
+Status apply_swim_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c) {
+  if (c.protocol != sim::Protocol::kSwim) {
+    for (const char* flag : kSwimOnly) {
+      if (given(sub, flag)) return Status::error(std::string(flag) + ": only for --protocol swim");
+    }
+    return Status::ok();
+  }
+  for (const char* flag : kNotForSwim) {
+    if (given(sub, flag)) {
+      return Status::error(std::string(flag) + ": does not apply to --protocol swim");
+    }
+  }
+  if (given(sub, "--timing") && c.timing != sim::Timing::kAsync) {
+    return Status::error("--timing: the swim protocol runs in async timing only, got " + f.timing);
+  }
+  sim::SwimSettings& w = c.swim;
+  if (given(sub, "--duration")) {
+    auto d = parse_duration("--duration", f.duration);
+    if (!d) return d.status();
+    w.duration_s = *d;
+  }
+  if (given(sub, "--profile")) {
+    if (f.profile != "lan" && f.profile != "wan" && f.profile != "local") {
+      return Status::error("--profile: unknown '" + f.profile + "' (allowed: lan, wan, local)");
+    }
+    w.profile = f.profile;
+  }
+  if (given(sub, "--lifeguard")) {
+    if (f.lifeguard != "on" && f.lifeguard != "off") {
+      return Status::error("--lifeguard: expected on or off, got '" + f.lifeguard + "'");
+    }
+    w.lifeguard = f.lifeguard == "on";
+  }
+  if (given(sub, "--indirect-checks")) w.indirect_checks = f.indirect_checks;
+  if (given(sub, "--start")) {
+    const auto start = sim::parse_swim_start(f.start);
+    if (!start) return Status::error("--start: unknown '" + f.start + "' (allowed: formed, join)");
+    w.start = *start;
+  }
+  if (given(sub, "--join-stagger-ms")) w.join_stagger_ms = f.join_stagger_ms;
+  if (given(sub, "--slow")) {
+    c.slow_nodes.clear();
+    w.slow_count = f.slow;
+  }
+  if (given(sub, "--slow-delay-ms")) w.slow_delay_ms = f.slow_delay_ms;
+  if (given(sub, "--crash-at")) {
+    auto d = parse_duration("--crash-at", f.crash_at);
+    if (!d) return d.status();
+    w.crash_at_s = *d;
+  }
+  if (given(sub, "--reconnect")) {
+    auto d = parse_duration("--reconnect", f.reconnect);
+    if (!d) return d.status();
+    w.reconnect_s = *d;
+  }
+  return Status::ok();
+}
+
 // Flags given on the command line override the scenario and the defaults.
 Status apply_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c) {
   if (given(sub, "--protocol")) {
     const auto p = sim::parse_protocol(f.protocol);
-    if (!p)
-      return Status::error("--protocol: unknown '" + f.protocol + "' (allowed: gossip, heartbeat)");
+    if (!p) {
+      return Status::error("--protocol: unknown '" + f.protocol +
+                           "' (allowed: gossip, heartbeat, swim)");
+    }
     c.protocol = *p;
   }
   if (given(sub, "--nodes")) c.nodes = f.nodes;
@@ -182,7 +323,65 @@ Status apply_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c) {
   }
   if (given(sub, "--rumor-k")) c.gossip.rumor_k = f.rumor_k;
   if (given(sub, "--antientropy-every")) c.gossip.antientropy_every = f.antientropy_every;
+  if (given(sub, "--crash")) {
+    if (Status s = apply_crash_flags(f, c); !s.is_ok()) return s;
+  }
+  if (Status s = apply_swim_flags(sub, f, c); !s.is_ok()) return s;
   return apply_heartbeat_flags(sub, f, c);
+}
+
+// "rumor sim ... --seed S": the arguments given, with any --seed/--seeds replaced by one seed.
+std::string replay_line(const std::vector<std::string>& args, uint64_t seed) {
+  std::string line = "rumor";
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--seed" || a == "--seeds") {
+      ++i;
+      continue;
+    }
+    if (a.rfind("--seed=", 0) == 0 || a.rfind("--seeds=", 0) == 0) continue;
+    line += " " + a;
+  }
+  return line + " --seed " + std::to_string(seed);
+}
+
+// Runs every seed of a swim configuration and prints the report; exit 3 on checker violations.
+int run_swim_runs(const sim::SimConfig& config, const SimFlags& f, sim::Format format,
+                  sim::TraceSink* trace) {
+  std::vector<sim::SwimResult> runs;
+  ProgressBar progress("rumor sim");
+  for (uint32_t k = 0; k < f.seeds; ++k) {
+    sim::SimConfig run_config = config;
+    run_config.seed = config.seed + k;
+    progress.set_label("swim seed " + std::to_string(run_config.seed));
+    sim::RunOptions options;
+    options.trace = trace;
+    options.progress = &progress;
+    runs.push_back(sim::run_swim(run_config, options));
+    if (!runs.back().error.empty()) {
+      progress.finish();
+      std::fprintf(stderr, "rumor sim: seed %llu: %s\n",
+                   static_cast<unsigned long long>(run_config.seed), runs.back().error.c_str());
+      return 2;
+    }
+  }
+  progress.finish();
+  std::cout << (format == sim::Format::kJson ? sim::format_swim_json(runs)
+                                             : sim::format_swim_table(config, runs));
+  std::cout.flush();
+  int status = 0;
+  for (const sim::SwimResult& r : runs) {
+    if (r.violations_total == 0) continue;
+    status = 3;
+    const sim::SwimViolation& v = r.violations.front();
+    std::fprintf(
+        stderr,
+        "rumor sim: seed %llu: %llu checker violations, first %s at %.3f s: %s; replay: %s\n",
+        static_cast<unsigned long long>(r.seed),
+        static_cast<unsigned long long>(r.violations_total), v.checker.c_str(), v.at_s,
+        v.detail.c_str(), replay_line(f.args, r.seed).c_str());
+  }
+  return status;
 }
 
 Result<std::string> read_file(const std::string& path) {
@@ -199,7 +398,8 @@ Result<std::string> read_file(const std::string& path) {
 CLI::App* add_sim_command(CLI::App& app, SimFlags& f) {
   CLI::App* s = app.add_subcommand("sim", "Simulate gossip on a virtual cluster (deterministic)");
   s->add_option("--scenario", f.scenario, "JSON scenario file (see docs/scenarios/README.md)");
-  s->add_option("--protocol", f.protocol, "gossip (spread one update) | heartbeat (membership)");
+  s->add_option("--protocol", f.protocol,
+                "gossip (spread one update) | heartbeat (membership) | swim (SWIM + Lifeguard)");
   s->add_option("--nodes", f.nodes, "cluster size (default 1000)");
   s->add_option("--mode", f.mode,
                 "push | pull | push-pull | rumor | direct-mail (default push-pull)");
@@ -234,8 +434,25 @@ CLI::App* add_sim_command(CLI::App& app, SimFlags& f) {
                 "heartbeat, threshold detector: further intervals before dead (4)");
   s->add_option("--phi-dead-after-ms", f.phi_dead_after_ms,
                 "heartbeat, phi detector: time suspected before dead (default 10000)");
-  s->add_option("--crash", f.crash, "crash NODE at ROUND: NODE@ROUND (repeatable)");
+  s->add_option("--crash", f.crash,
+                "crash NODE at ROUND: NODE@ROUND (repeatable; seconds for swim); swim: a count K "
+                "of members drawn from the seed, crashed at --crash-at");
   s->add_option("--leave", f.leave, "heartbeat: NODE leaves gracefully at ROUND: NODE@ROUND");
+  s->add_option("--duration", f.duration, "swim: run length, e.g. 120s, 2m, 120 (default 120s)");
+  s->add_option("--profile", f.profile, "swim: memberlist profile lan | wan | local (default lan)");
+  s->add_option("--lifeguard", f.lifeguard, "swim: Lifeguard on | off (default on)");
+  s->add_option("--indirect-checks", f.indirect_checks,
+                "swim: members asked to ping a silent one (default: the profile's)");
+  s->add_option("--start", f.start,
+                "swim: formed (everyone knows everyone) | join (default formed)");
+  s->add_option("--join-stagger-ms", f.join_stagger_ms,
+                "swim, --start join: node i joins at i x this (default 50)");
+  s->add_option("--crash-at", f.crash_at, "swim: when --crash K members crash (default 30s)");
+  s->add_option("--slow", f.slow, "swim: K slow members drawn from the seed (not crashed ones)");
+  s->add_option("--slow-delay-ms", f.slow_delay_ms,
+                "swim: a slow member's mean lag per message and timer (default 1000)");
+  s->add_option("--reconnect", f.reconnect,
+                "swim: Serf's reconnect interval for failed members, 0 off (default 30s)");
   s->add_option("--format", f.format, "table | json | csv (default table)");
   s->add_option("--trace", f.trace, "write every state change to FILE (JSON lines)");
   s->add_option("--plot", f.plot, "write the informed-fraction curves to FILE.svg");
@@ -266,6 +483,9 @@ int run_sim_command(CLI::App& sub, const SimFlags& f) {
   if (!f.plot.empty() && (f.plot.size() < 4 || f.plot.substr(f.plot.size() - 4) != ".svg")) {
     return bad_input("--plot: the file name must end in .svg, got '" + f.plot + "'");
   }
+  if (config.protocol == sim::Protocol::kSwim && format == sim::Format::kCsv) {
+    return bad_input("--format csv: the swim protocol prints table or json");
+  }
   std::ofstream trace_file;
   std::unique_ptr<sim::TraceSink> trace;
   if (!f.trace.empty()) {
@@ -274,6 +494,17 @@ int run_sim_command(CLI::App& sub, const SimFlags& f) {
     trace = std::make_unique<sim::TraceSink>(trace_file);
   }
 
+  if (config.protocol == sim::Protocol::kSwim) {
+    const int status = run_swim_runs(config, f, format, trace.get());
+    if (trace) {
+      trace_file.flush();
+      if (!trace_file) {
+        std::fprintf(stderr, "rumor sim: --trace: write to '%s' failed\n", f.trace.c_str());
+        return 1;
+      }
+    }
+    return status;
+  }
   if (config.protocol == sim::Protocol::kHeartbeat) {
     if (format == sim::Format::kCsv)
       return bad_input("--format csv: the heartbeat protocol prints table or json");

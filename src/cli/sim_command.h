@@ -4,6 +4,15 @@
 // Order of precedence: built-in defaults, then the scenario file (--scenario), then each flag
 // given on the command line. The whole configuration is validated before anything runs, so a bad
 // flag or scenario prints one line naming it and exits 2 with no partial output.
+//
+// --protocol swim (sim/swim_world.h) takes its own flags: --duration (120s, 120, 2m, 500ms, 1h),
+// --profile lan|wan|local, --lifeguard on|off, --indirect-checks K, --start formed|join,
+// --join-stagger-ms MS, --crash K (K members drawn from the seed, crashed at --crash-at, 30s by
+// default; NODE@SECONDS still names one), --slow K with --slow-delay-ms MS, --reconnect (Serf's
+// reconnect interval, 0 off). Flags of the other protocols are refused with it, and swim's with
+// them; --wire changes nothing for swim, whose nodes always exchange encoded bytes. A swim run
+// whose checkers report violations prints them (stderr: the seed and the command line that replays
+// it) and exits 3.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -44,6 +53,19 @@ struct SimFlags {
   double phi_dead_after_ms = 0;
   std::vector<std::string> crash;
   std::vector<std::string> leave;
+  // Swim.
+  std::string duration;
+  std::string profile;
+  std::string lifeguard;
+  uint32_t indirect_checks = 0;
+  std::string start;
+  double join_stagger_ms = 0;
+  uint32_t slow = 0;
+  double slow_delay_ms = 0;
+  std::string crash_at;
+  std::string reconnect;
+  // The command line as given (after "rumor"), for the replay line of a failed check.
+  std::vector<std::string> args;
   std::string format = "table";
   std::string trace;
   std::string plot;
@@ -52,7 +74,8 @@ struct SimFlags {
 
 // Registers the `sim` subcommand on `app`, filling `flags`.
 CLI::App* add_sim_command(CLI::App& app, SimFlags& flags);
-// Runs it; returns the process exit status (0 ok, 1 I/O failure, 2 bad input).
+// Runs it; returns the process exit status (0 ok, 1 I/O failure, 2 bad input, 3 a swim checker
+// found a violation).
 int run_sim_command(CLI::App& sub, const SimFlags& flags);
 
 }  // namespace rumor::cli

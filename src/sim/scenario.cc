@@ -378,6 +378,55 @@ Status read_slow(const Json& v, const std::string& path, SlowNode& out) {
   return read_double(v.at("delay_ms"), prefix + "delay_ms", out.delay_ms);
 }
 
+Status read_swim(const Json& v, SwimSettings& w) {
+  RUMOR_SCENARIO_TRY(expect_object(v, "swim"));
+  RUMOR_SCENARIO_TRY(check_keys(
+      v, "swim.",
+      {"profile", "lifeguard", "indirect_checks", "duration_s", "start", "join_stagger_ms",
+       "crash_count", "crash_at_s", "slow_count", "slow_delay_ms", "reconnect_s"}));
+  for (const auto& item : v.items()) {
+    const std::string path = "swim." + item.key();
+    const Json& value = item.value();
+    const std::string& k = item.key();
+    if (k == "profile") {
+      std::string name;
+      RUMOR_SCENARIO_TRY(read_string(value, path, name));
+      if (name != "lan" && name != "wan" && name != "local") {
+        return unknown_name(path, name, {"lan", "wan", "local"});
+      }
+      w.profile = name;
+    } else if (k == "lifeguard") {
+      RUMOR_SCENARIO_TRY(read_bool(value, path, w.lifeguard));
+    } else if (k == "indirect_checks") {
+      if (value.is_null()) {
+        w.indirect_checks.reset();
+      } else {
+        uint32_t checks = 0;
+        RUMOR_SCENARIO_TRY(read_unsigned(value, path, checks));
+        w.indirect_checks = checks;
+      }
+    } else if (k == "duration_s") {
+      RUMOR_SCENARIO_TRY(read_double(value, path, w.duration_s));
+    } else if (k == "start") {
+      RUMOR_SCENARIO_TRY(read_enum<SwimStart>(value, path, parse_swim_start, swim_start_name,
+                                              {SwimStart::kFormed, SwimStart::kJoin}, w.start));
+    } else if (k == "join_stagger_ms") {
+      RUMOR_SCENARIO_TRY(read_double(value, path, w.join_stagger_ms));
+    } else if (k == "crash_count") {
+      RUMOR_SCENARIO_TRY(read_unsigned(value, path, w.crash_count));
+    } else if (k == "crash_at_s") {
+      RUMOR_SCENARIO_TRY(read_double(value, path, w.crash_at_s));
+    } else if (k == "slow_count") {
+      RUMOR_SCENARIO_TRY(read_unsigned(value, path, w.slow_count));
+    } else if (k == "slow_delay_ms") {
+      RUMOR_SCENARIO_TRY(read_double(value, path, w.slow_delay_ms));
+    } else {
+      RUMOR_SCENARIO_TRY(read_double(value, path, w.reconnect_s));
+    }
+  }
+  return Status::ok();
+}
+
 // Reads an array of objects with `read_one` into a fresh list that replaces `out`.
 template <typename T>
 Status read_list(const Json& v, const std::string& path,
@@ -391,19 +440,38 @@ Status read_list(const Json& v, const std::string& path,
   return Status::ok();
 }
 
-const std::vector<std::string_view> kTopLevelFields = {
-    "protocol",          "nodes",          "mode",        "compare",
-    "reconcile",         "fanout",         "seed",        "timing",
-    "max_rounds",        "origin",         "loss",        "duplicate",
-    "latency",           "peer_selection", "interval_ms", "jitter",
-    "max_message_bytes", "max_entries",    "rumor",       "partitions",
-    "crashes",           "slow",           "detector",    "leaves"};
+const std::vector<std::string_view> kTopLevelFields = {"protocol",
+                                                       "nodes",
+                                                       "mode",
+                                                       "compare",
+                                                       "reconcile",
+                                                       "fanout",
+                                                       "seed",
+                                                       "timing",
+                                                       "max_rounds",
+                                                       "origin",
+                                                       "loss",
+                                                       "duplicate",
+                                                       "latency",
+                                                       "peer_selection",
+                                                       "interval_ms",
+                                                       "jitter",
+                                                       "max_message_bytes",
+                                                       "max_entries",
+                                                       "rumor",
+                                                       "partitions",
+                                                       "crashes",
+                                                       "slow",
+                                                       "detector",
+                                                       "leaves",
+                                                       "swim"};
 
 Status apply_field(const std::string& key, const Json& v, SimConfig& c) {
   core::GossipConfig& g = c.gossip;
   if (key == "protocol") {
     return read_enum<Protocol>(v, key, parse_protocol, protocol_name,
-                               {Protocol::kGossip, Protocol::kHeartbeat}, c.protocol);
+                               {Protocol::kGossip, Protocol::kHeartbeat, Protocol::kSwim},
+                               c.protocol);
   }
   if (key == "nodes") return read_unsigned(v, key, c.nodes);
   if (key == "mode") {
@@ -457,6 +525,7 @@ Status apply_field(const std::string& key, const Json& v, SimConfig& c) {
   if (key == "crashes") return read_list<Crash>(v, key, read_crash, c.crashes);
   if (key == "detector") return read_detector(v, c.detector);
   if (key == "leaves") return read_list<Leave>(v, key, read_leave, c.leaves);
+  if (key == "swim") return read_swim(v, c.swim);
   return read_list<SlowNode>(v, key, read_slow, c.slow_nodes);  // "slow", checked by the caller
 }
 

@@ -12,7 +12,7 @@
 // Schema (every field optional; "//" and "/* */" comments are allowed):
 //
 //   {
-//     "protocol": "gossip" | "heartbeat",
+//     "protocol": "gossip" | "heartbeat" | "swim",
 //     "nodes": 1000,                             // 2 .. 10,000,000
 //     "mode": "push-pull",                       // push, pull, push-pull, rumor, direct-mail;
 //     "compare": ["push", "pull", "push-pull"],  // or several modes run on the same seed
@@ -36,10 +36,18 @@
 //     "partitions": [{"groups": [[0, 1, 2], {"from": 3, "to": 9}], "start": 5, "heal": 20,
 //                     "one_way": false}],
 //     "crashes": [{"node": 3, "at": 2, "restart": 10}],
-//     "slow": [{"node": 7, "delay_ms": 200}]
+//     "slow": [{"node": 7, "delay_ms": 200}],
+//     "leaves": [{"node": 4, "at": 30}],          // heartbeat and swim
+//     "swim": {"profile": "lan" | "wan" | "local", "lifeguard": true,
+//              "indirect_checks": 3,              // null: the profile's
+//              "duration_s": 120, "start": "formed" | "join", "join_stagger_ms": 50,
+//              "crash_count": 0, "crash_at_s": 30, // members drawn from the seed
+//              "slow_count": 0, "slow_delay_ms": 1000,
+//              "reconnect_s": 30}                 // each field optional (SwimSettings)
 //   }
 //
-// Times ("start", "heal", "at", "restart") are in rounds, fractions allowed. "partitions",
+// Times ("start", "heal", "at", "restart") are in rounds, fractions allowed; for the swim
+// protocol they are in seconds (SimConfig::fault_time_unit()). "partitions",
 // "crashes" and "slow" replace the lists already in the config. A partition's "groups" is a list
 // of groups; a group is a list whose items are node indices or {"from": a, "to": b} inclusive
 // ranges, expanded into the group (a group may mix both). The nodes that are in no group form one

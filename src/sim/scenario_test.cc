@@ -221,7 +221,7 @@ TEST(Scenario, UnknownFieldNamesItsPathAndTheKnownFields) {
             "scenario: unknown field 'fanot' (known: protocol, nodes, mode, compare, reconcile, "
             "fanout, seed, timing, max_rounds, origin, loss, duplicate, latency, peer_selection, "
             "interval_ms, jitter, max_message_bytes, max_entries, rumor, partitions, crashes, "
-            "slow, detector, leaves)");
+            "slow, detector, leaves, swim)");
   EXPECT_EQ(apply_error(R"({"rumor": {"kk": 2}})"),
             "scenario: unknown field 'rumor.kk' (known: stop, k, max_hot, antientropy_every)");
   EXPECT_EQ(apply_error(R"({"partitions": [{"groups": [[0]]}, {"groups": [[1]], "stat": 3}]})"),
@@ -270,8 +270,8 @@ TEST(Scenario, UnknownEnumNameListsTheAllowedNames) {
             "direct-mail)");
   EXPECT_EQ(apply_error(R"({"timing": "sync"})"),
             "scenario: timing: unknown 'sync' (allowed: rounds, async)");
-  EXPECT_EQ(apply_error(R"({"protocol": "swim"})"),
-            "scenario: protocol: unknown 'swim' (allowed: gossip, heartbeat)");
+  EXPECT_EQ(apply_error(R"({"protocol": "paxos"})"),
+            "scenario: protocol: unknown 'paxos' (allowed: gossip, heartbeat, swim)");
   EXPECT_EQ(apply_error(R"({"reconcile": "merkle"})"),
             "scenario: reconcile: unknown 'merkle' (allowed: digest, full)");
   EXPECT_EQ(apply_error(R"({"peer_selection": "random"})"),
@@ -418,7 +418,7 @@ TEST(LatencyFlag, RejectsMalformedFormsSayingWhatIsExpected) {
 TEST(SimNames, EveryNameRoundTripsAndOthersAreRejected) {
   for (Timing t : {Timing::kRounds, Timing::kAsync})
     EXPECT_EQ(parse_timing(timing_name(t)), t);
-  for (Protocol p : {Protocol::kGossip, Protocol::kHeartbeat}) {
+  for (Protocol p : {Protocol::kGossip, Protocol::kHeartbeat, Protocol::kSwim}) {
     EXPECT_EQ(parse_protocol(protocol_name(p)), p);
   }
   for (auto d : {LatencyModel::Dist::kConstant, LatencyModel::Dist::kUniform,
@@ -648,7 +648,7 @@ TEST(SimConfigValidate, HeartbeatRejectsRumorModeAndHugeClusters) {
 TEST(SimConfigValidate, LeavesNeedTheHeartbeatProtocolAndANodeInRange) {
   SimConfig c;
   c.leaves = {Leave{3, 10}};
-  EXPECT_EQ(c.validate().message(), "leaves: only the heartbeat protocol has leaves");
+  EXPECT_EQ(c.validate().message(), "leaves: only the heartbeat and swim protocols have leaves");
   c.protocol = Protocol::kHeartbeat;
   c.leaves = {Leave{5000, 10}};
   EXPECT_EQ(c.validate().message(), "leaves[0].node: must be in 0..999, got 5000");

@@ -19,6 +19,15 @@ constexpr uint32_t kMaxNodes = 10'000'000;
 constexpr uint32_t kMaxLeastRecentNodes = 5'000;
 // Heartbeat membership keeps every member at every node: n*n rows.
 constexpr uint32_t kMaxHeartbeatNodes = 5'000;
+// SWIM keeps every member at every node too, in 36 bytes (a 32-byte row and a 4-byte position):
+// 15,000 nodes is 8.1 GB.
+constexpr uint32_t kMaxSwimNodes = 15'000;
+constexpr double kMaxSwimSeconds = 1'000'000;
+constexpr double kMaxJoinStaggerMs = 60'000;
+constexpr double kMaxReconnectS = 86'400;
+// What a swim run may keep scheduled at once (deliveries in flight, timers, lagged events of
+// slow nodes), about 32 bytes each plus the messages' bytes.
+constexpr double kMaxSwimPendingEvents = 1 << 24;
 // Both the round limit and every fault-plan time (in rounds) stay below this.
 constexpr double kMaxRounds = 1'000'000;
 constexpr double kMaxProbability = 0.99;
@@ -203,12 +212,31 @@ std::optional<Timing> parse_timing(std::string_view s) {
 }
 
 std::string_view protocol_name(Protocol p) {
-  return p == Protocol::kGossip ? "gossip" : "heartbeat";
+  switch (p) {
+    case Protocol::kGossip:
+      return "gossip";
+    case Protocol::kHeartbeat:
+      return "heartbeat";
+    case Protocol::kSwim:
+      return "swim";
+  }
+  return "unknown";
 }
 
 std::optional<Protocol> parse_protocol(std::string_view s) {
-  if (s == "gossip") return Protocol::kGossip;
-  if (s == "heartbeat") return Protocol::kHeartbeat;
+  for (Protocol p : {Protocol::kGossip, Protocol::kHeartbeat, Protocol::kSwim}) {
+    if (protocol_name(p) == s) return p;
+  }
+  return std::nullopt;
+}
+
+std::string_view swim_start_name(SwimStart s) {
+  return s == SwimStart::kFormed ? "formed" : "join";
+}
+
+std::optional<SwimStart> parse_swim_start(std::string_view s) {
+  if (s == "formed") return SwimStart::kFormed;
+  if (s == "join") return SwimStart::kJoin;
   return std::nullopt;
 }
 
@@ -283,7 +311,9 @@ Status SimConfig::validate() const {
   if (!s.is_ok()) return s;
   s = check_slow_nodes(slow_nodes, nodes);
   if (!s.is_ok()) return s;
-  return check_heartbeat();
+  s = check_heartbeat();
+  if (!s.is_ok()) return s;
+  return check_swim();
 }
 
 Status SimConfig::check_heartbeat() const {
@@ -296,7 +326,9 @@ Status SimConfig::check_heartbeat() const {
     if (!s.is_ok()) return s;
   }
   if (protocol != Protocol::kHeartbeat) {
-    if (!leaves.empty()) return Status::error("leaves: only the heartbeat protocol has leaves");
+    if (!leaves.empty() && protocol != Protocol::kSwim) {
+      return Status::error("leaves: only the heartbeat and swim protocols have leaves");
+    }
     return Status::ok();
   }
   if (nodes > kMaxHeartbeatNodes) {
@@ -312,6 +344,112 @@ Status SimConfig::check_heartbeat() const {
           "push-pull), got " +
           std::string(core::gossip_mode_name(m)));
     }
+  }
+  return Status::ok();
+}
+
+double SimConfig::fault_time_unit() const {
+  return protocol == Protocol::kSwim ? 1.0 : gossip.interval.sec();
+}
+
+core::SwimConfig SimConfig::swim_node_config() const {
+  Result<core::SwimConfig> profile = core::SwimConfig::from_profile(swim.profile);
+  core::SwimConfig c = profile ? *profile : core::SwimConfig::lan();
+  c.set_lifeguard(swim.lifeguard);
+  if (swim.indirect_checks) c.indirect_checks = *swim.indirect_checks;
+  // The world drains every node's events after each call, but one push-pull can report a whole
+  // cluster of joins at once; the same goes for the alive broadcasts a join wave queues.
+  const uint64_t room = std::min<uint64_t>(2ull * nodes + 4096, 1u << 24);
+  c.max_events = std::max<uint32_t>(c.max_events, static_cast<uint32_t>(room));
+  c.max_broadcasts = std::max<uint32_t>(c.max_broadcasts, static_cast<uint32_t>(room));
+  return c;
+}
+
+namespace {
+
+// A rough upper estimate of one swim node's message rate (per second): a probe is a ping and an
+// ack, and an indirect round about four messages per relay; gossip goes to gossip_nodes members
+// every gossip interval.
+double swim_message_rate(const core::SwimConfig& c) {
+  double rate = (2.0 + 4.0 * c.indirect_checks) / c.probe_interval.sec();
+  if (c.gossip_interval > Duration::zero()) {
+    rate += static_cast<double>(c.gossip_nodes) / c.gossip_interval.sec();
+  }
+  return rate;
+}
+
+// A delay most messages stay under, in seconds, for the pending-event estimate.
+double latency_high_s(const LatencyModel& l) {
+  switch (l.dist) {
+    case LatencyModel::Dist::kConstant:
+      return l.a_ms / 1e3;
+    case LatencyModel::Dist::kUniform:
+      return l.b_ms / 1e3;
+    case LatencyModel::Dist::kNormal:
+      return (l.a_ms + 3 * l.b_ms) / 1e3;
+    case LatencyModel::Dist::kExponential:
+      return 3 * l.a_ms / 1e3;
+  }
+  return l.a_ms / 1e3;
+}
+
+}  // namespace
+
+Status SimConfig::check_swim() const {
+  if (protocol != Protocol::kSwim) return Status::ok();
+  if (nodes > kMaxSwimNodes) {
+    return Status::error(
+        "nodes: the swim protocol keeps every member at every node (36 bytes a row), so it "
+        "allows at most " +
+        num(uint64_t{kMaxSwimNodes}) + " nodes, got " + num(uint64_t{nodes}));
+  }
+  Result<core::SwimConfig> profile = core::SwimConfig::from_profile(swim.profile);
+  if (!profile) return Status::error("swim." + profile.message());
+  const core::SwimConfig node = swim_node_config();
+  if (Status s = node.validate(); !s.is_ok()) return Status::error("swim." + s.message());
+  Status s = check_double("swim.duration_s", swim.duration_s, 1, kMaxSwimSeconds);
+  if (!s.is_ok()) return s;
+  s = check_double("swim.join_stagger_ms", swim.join_stagger_ms, 0, kMaxJoinStaggerMs);
+  if (!s.is_ok()) return s;
+  s = check_double("swim.crash_at_s", swim.crash_at_s, 0, kMaxSwimSeconds);
+  if (!s.is_ok()) return s;
+  s = check_double("swim.slow_delay_ms", swim.slow_delay_ms, 0, kMaxDelayMs);
+  if (!s.is_ok()) return s;
+  if (swim.reconnect_s != 0) {
+    s = check_double("swim.reconnect_s", swim.reconnect_s, 1, kMaxReconnectS);
+    if (!s.is_ok()) return Status::error(s.message() + " (or 0: off)");
+  }
+  // Members chosen from the seed come from those no list names, and one must stay untouched.
+  std::vector<uint32_t> listed;
+  for (const Crash& c : crashes)
+    listed.push_back(c.node);
+  for (const SlowNode& n : slow_nodes)
+    listed.push_back(n.node);
+  for (const Leave& l : leaves)
+    listed.push_back(l.node);
+  std::sort(listed.begin(), listed.end());
+  listed.erase(std::unique(listed.begin(), listed.end()), listed.end());
+  const uint64_t free_nodes = nodes - listed.size();
+  const uint64_t drawn = uint64_t{swim.crash_count} + swim.slow_count;
+  if (drawn > 0 && drawn + 1 > free_nodes) {
+    return Status::error("swim.crash_count + swim.slow_count: " + num(uint64_t{swim.crash_count}) +
+                         " + " + num(uint64_t{swim.slow_count}) + " members to choose, but only " +
+                         num(free_nodes) + " of " + num(uint64_t{nodes}) +
+                         " nodes are free of listed faults and one must stay untouched");
+  }
+  // The event queue: deliveries in flight plus a few timers per node, plus what slow nodes hold.
+  const double rate = swim_message_rate(node);
+  double slow_lag_s = swim.slow_count * swim.slow_delay_ms * 1.5 / 1e3;
+  for (const SlowNode& n : slow_nodes)
+    slow_lag_s += n.delay_ms * 1.5 / 1e3;
+  const double pending = nodes * (8 + rate * latency_high_s(latency)) + rate * slow_lag_s;
+  if (pending > kMaxSwimPendingEvents) {
+    return Status::error(
+        "latency: " + num(uint64_t{nodes}) + " swim nodes with this latency (" +
+        num(latency_high_s(latency) * 1e3) + " ms) and slow-node lag would keep about " +
+        num(static_cast<uint64_t>(pending)) +
+        " events pending at once, over the simulator's limit of " +
+        num(static_cast<uint64_t>(kMaxSwimPendingEvents)) + "; use fewer nodes or shorter delays");
   }
   return Status::ok();
 }

@@ -268,6 +268,55 @@ const BadInput kBadInputs[] = {
      {"--scenario", "{scenario}"},
      R"({"mode": "push", "compare": ["pull"]})",
      {"mode", "compare"}},
+    // The swim protocol's flags, and flags that do not mix with it.
+    {"SwimProfileUnknown",
+     {"--protocol", "swim", "--profile", "moon"},
+     "",
+     {"--profile", "moon", "lan", "wan", "local"}},
+    {"SwimLifeguardMaybe",
+     {"--protocol", "swim", "--lifeguard", "maybe"},
+     "",
+     {"--lifeguard", "on", "off"}},
+    {"SwimDurationUnit", {"--protocol", "swim", "--duration", "2x"}, "", {"--duration", "2x"}},
+    {"SwimDurationTooShort",
+     {"--protocol", "swim", "--duration", "500ms"},
+     "",
+     {"swim.duration_s", "0.5"}},
+    {"SwimStartUnknown",
+     {"--protocol", "swim", "--start", "cold"},
+     "",
+     {"--start", "formed", "join"}},
+    {"SwimIndirectChecksTooMany",
+     {"--protocol", "swim", "--indirect-checks", "65"},
+     "",
+     {"indirect_checks", "65"}},
+    {"SwimDrawsTooManyMembers",
+     {"--protocol", "swim", "--nodes", "10", "--crash", "6", "--slow", "4"},
+     "",
+     {"swim.crash_count", "6", "4"}},
+    {"SwimCrashCountTwice",
+     {"--protocol", "swim", "--crash", "2", "--crash", "3"},
+     "",
+     {"--crash", "once"}},
+    {"SwimCrashBadForm", {"--protocol", "swim", "--crash", "x@y"}, "", {"--crash", "x@y"}},
+    {"CrashCountNeedsSwim", {"--protocol", "heartbeat", "--crash", "3"}, "", {"--crash", "swim"}},
+    {"SlowNeedsSwim", {"--slow", "2"}, "", {"--slow", "swim"}},
+    {"SwimRefusesFanout", {"--protocol", "swim", "--fanout", "2"}, "", {"--fanout", "swim"}},
+    {"SwimRefusesRoundsTiming",
+     {"--protocol", "swim", "--timing", "rounds"},
+     "",
+     {"--timing", "async"}},
+    {"SwimRefusesCsv", {"--protocol", "swim", "--format", "csv"}, "", {"csv", "table", "json"}},
+    {"SwimRefusesPlot", {"--protocol", "swim", "--plot", "{dir}/x.svg"}, "", {"--plot", "swim"}},
+    {"SwimNodesTooMany", {"--protocol", "swim", "--nodes", "20000"}, "", {"nodes", "15000"}},
+    {"SwimReconnectTooShort",
+     {"--protocol", "swim", "--reconnect", "500ms"},
+     "",
+     {"swim.reconnect_s"}},
+    {"ScenarioSwimUnknownKey",
+     {"--scenario", "{scenario}"},
+     R"({"protocol": "swim", "swim": {"lifeguards": true}})",
+     {"scenario.json", "swim.lifeguards"}},
     // A flag that makes a good scenario bad: validation sees the combination.
     {"FlagShrinksNodesBelowScenarioPartition",
      {"--scenario", "{scenario}", "--nodes", "100"},
@@ -534,10 +583,180 @@ TEST_F(SimCli, IntervalFlagOutOfRangeReportsTheValueGiven) {
 TEST_F(SimCli, HelpExitsZeroAndListsTheFlags) {
   const Output o = run({"sim", "--help"});
   EXPECT_EQ(o.status, 0);
-  for (const char* flag : {"--nodes", "--mode", "--compare", "--fanout", "--scenario", "--format",
-                           "--trace", "--plot", "--wire"}) {
+  for (const char* flag :
+       {"--nodes", "--mode", "--compare", "--fanout", "--scenario", "--format", "--trace", "--plot",
+        "--wire", "--protocol", "--duration", "--profile", "--lifeguard", "--indirect-checks",
+        "--start", "--slow", "--slow-delay-ms", "--crash-at", "--reconnect"}) {
     EXPECT_NE(o.out.find(flag), std::string::npos) << "help does not list " << flag;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The swim protocol.
+
+TEST_F(SimCli, SwimJsonHasTheDocumentedKeys) {
+  const std::vector<std::string> args = {
+      "sim",     "--protocol", "swim",       "--nodes",  "30",     "--duration", "90s",
+      "--crash", "1",          "--crash-at", "20s",      "--slow", "2",          "--loss",
+      "0.02",    "--seed",     "3",          "--format", "json"};
+  const std::vector<json> runs = json_lines(run_ok(args), args);
+  ASSERT_EQ(runs.size(), 1u);
+  const json& r = runs[0];
+  SCOPED_TRACE(command_line(args) + "\n" + r.dump());
+  for (const char* key : {"protocol",
+                          "nodes",
+                          "seed",
+                          "profile",
+                          "lifeguard",
+                          "indirect_checks",
+                          "start",
+                          "duration_s",
+                          "probe_interval_s",
+                          "gossip_interval_s",
+                          "slow_nodes",
+                          "detect_first_s",
+                          "detect_all_s",
+                          "detect_first_periods",
+                          "detect_all_periods",
+                          "crashes",
+                          "joins",
+                          "false_positives",
+                          "false_positives_untouched",
+                          "suspicions_of_live",
+                          "suspicions_of_live_untouched",
+                          "messages_per_member_per_s",
+                          "bytes_per_member_per_s",
+                          "packets",
+                          "packet_bytes",
+                          "streams",
+                          "stream_bytes",
+                          "member_seconds",
+                          "probes",
+                          "probe_acks",
+                          "indirect_probes",
+                          "nacks",
+                          "suspicions_raised",
+                          "refutes",
+                          "push_pulls",
+                          "reconnects",
+                          "dropped",
+                          "duplicated",
+                          "streams_failed",
+                          "streams_completed",
+                          "events_processed",
+                          "pending_events_max",
+                          "checks"}) {
+    EXPECT_TRUE(r.contains(key)) << "missing key " << key;
+  }
+  EXPECT_EQ(r["protocol"], "swim");
+  EXPECT_EQ(r["nodes"], 30);
+  EXPECT_EQ(r["seed"], 3);
+  EXPECT_EQ(r["profile"], "lan");
+  EXPECT_EQ(r["lifeguard"], true);
+  EXPECT_EQ(r["duration_s"], 90.0);
+  EXPECT_EQ(r["slow_nodes"].size(), 2u);
+  ASSERT_EQ(r["crashes"].size(), 1u);
+  const json& c = r["crashes"][0];
+  EXPECT_EQ(c["crash_at_s"], 20.0);
+  for (const char* key :
+       {"node", "observers", "observers_dead", "first_suspect_s", "first_dead_s", "all_dead_s",
+        "mean_dead_s", "first_suspect_periods", "first_dead_periods", "all_dead_periods",
+        "spread_s", "spread_gossip_intervals", "spread_periods", "restart_at_s"}) {
+    EXPECT_TRUE(c.contains(key)) << "missing crash key " << key;
+  }
+  EXPECT_TRUE(c["restart_at_s"].is_null());
+  EXPECT_FALSE(r["detect_all_s"].is_null()) << "the crash is detected by everyone";
+  EXPECT_EQ(r["detect_all_periods"], r["detect_all_s"]) << "LAN probes once a second";
+  for (const char* key :
+       {"dead_everywhere_bound_s", "agreement_bound_s", "faults_end_s", "agreement_checked",
+        "agreement_s", "stale_rejoins", "violations_total", "violations"}) {
+    EXPECT_TRUE(r["checks"].contains(key)) << "missing checks key " << key;
+  }
+  EXPECT_EQ(r["checks"]["violations_total"], 0);
+  EXPECT_FALSE(r.contains("error"));
+}
+
+TEST_F(SimCli, SwimFlagsReachTheRun) {
+  const std::vector<std::string> args = {"sim", "--protocol",  "swim", "--nodes",
+                                         "20",  "--duration",  "60",   "--profile",
+                                         "wan", "--lifeguard", "off",  "--indirect-checks",
+                                         "5",   "--start",     "join", "--join-stagger-ms",
+                                         "10",  "--format",    "json"};
+  const std::vector<json> runs = json_lines(run_ok(args), args);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0]["profile"], "wan");
+  EXPECT_EQ(runs[0]["lifeguard"], false);
+  EXPECT_EQ(runs[0]["indirect_checks"], 5);
+  EXPECT_EQ(runs[0]["start"], "join");
+  EXPECT_EQ(runs[0]["probe_interval_s"], 5.0);
+  EXPECT_FALSE(runs[0]["joins"].empty());
+}
+
+TEST_F(SimCli, SwimCrashNodeAtSecondsStillNamesOneMember) {
+  const std::vector<std::string> args = {"sim",  "--protocol", "swim", "--nodes",  "16",  "--crash",
+                                         "4@10", "--duration", "60",   "--format", "json"};
+  const std::vector<json> runs = json_lines(run_ok(args), args);
+  ASSERT_EQ(runs.size(), 1u);
+  ASSERT_EQ(runs[0]["crashes"].size(), 1u);
+  EXPECT_EQ(runs[0]["crashes"][0]["node"], 4);
+  EXPECT_EQ(runs[0]["crashes"][0]["crash_at_s"], 10.0);
+}
+
+TEST_F(SimCli, SwimDurationFormsAgree) {
+  const std::string base = run_ok({"sim", "--protocol", "swim", "--nodes", "12", "--duration",
+                                   "120", "--format", "json"})
+                               .out;
+  EXPECT_EQ(base, run_ok({"sim", "--protocol", "swim", "--nodes", "12", "--duration", "120s",
+                          "--format", "json"})
+                      .out);
+  EXPECT_EQ(base, run_ok({"sim", "--protocol", "swim", "--nodes", "12", "--duration", "2m",
+                          "--format", "json"})
+                      .out);
+}
+
+TEST_F(SimCli, SwimSameCommandTwiceGivesByteIdenticalOutput) {
+  for (const char* format : {"table", "json"}) {
+    const fs::path trace = dir_ / "t.jsonl";
+    const std::vector<std::string> args = {
+        "sim",          "--protocol", "swim",   "--nodes",  "24",     "--duration", "100s",
+        "--crash",      "2",          "--slow", "1",        "--loss", "0.05",       "--latency",
+        "uniform:1:20", "--seed",     "9",      "--format", format,   "--trace",    trace.string()};
+    SCOPED_TRACE(command_line(args));
+    const Output a = run_ok(args);
+    const std::string trace_a = read_file(trace);
+    const Output b = run_ok(args);
+    EXPECT_TRUE(a.out == b.out) << "stdout differs between two identical runs";
+    EXPECT_TRUE(trace_a == read_file(trace)) << "trace differs between two identical runs";
+    EXPECT_NE(trace_a.find("\"ev\":\"crash\""), std::string::npos);
+  }
+  const Output table = run_ok({"sim", "--protocol", "swim", "--nodes", "12", "--duration", "30"});
+  EXPECT_EQ(table.out.rfind("rumor sim --protocol swim: 12 nodes", 0), 0u) << table.out;
+}
+
+TEST_F(SimCli, SwimCheckerViolationExitsThreeWithTheSeedAndTheReplayLine) {
+  // Without Serf's reconnector a 70 s partition never heals (memberlist stops contacting the
+  // members it holds dead after 30 s): the agreement checker reports it.
+  const fs::path scenario = dir_ / "split.json";
+  write_file(scenario, R"({"protocol": "swim", "nodes": 20,
+    "partitions": [{"groups": [[0, 1, 2, 3, 4]], "start": 10, "heal": 80}],
+    "swim": {"duration_s": 400, "reconnect_s": 0}})");
+  const std::vector<std::string> args = {
+      "sim", "--scenario", scenario.string(), "--format", "json", "--seed", "5"};
+  const Output o = run(args);
+  EXPECT_EQ(o.status, 3) << o.err;
+  const std::vector<json> runs = json_lines(o, args);
+  ASSERT_EQ(runs.size(), 1u) << "the report is printed before the verdict";
+  EXPECT_EQ(runs[0]["checks"]["violations_total"], 1);
+  EXPECT_EQ(runs[0]["checks"]["violations"][0]["checker"], "agreement-after-heal");
+  EXPECT_EQ(count_of(o.err, "\n"), 1u) << o.err;
+  for (const std::string& m :
+       {std::string("seed 5"), std::string("agreement-after-heal"),
+        "replay: rumor sim --scenario " + scenario.string() + " --format json --seed 5"}) {
+    EXPECT_NE(o.err.find(m), std::string::npos) << "stderr lacks '" << m << "': " << o.err;
+  }
+  // With the reconnector (the default) the same split heals and the run exits 0.
+  const Output healed = run({"sim", "--scenario", scenario.string(), "--reconnect", "30s"});
+  EXPECT_EQ(healed.status, 0) << healed.err;
 }
 
 TEST_F(SimCli, EveryExampleScenarioInTheDocsRuns) {

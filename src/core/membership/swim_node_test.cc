@@ -1,0 +1,411 @@
+// SwimNode end to end through its sans-IO surface, over SwimTestNet (real memberlist bytes,
+// virtual time, 1 ms latency). Each test names the SWIM / Lifeguard / memberlist behaviour it
+// checks.
+#include "core/membership/swim_node.h"
+
+#include <gtest/gtest.h>
+
+#include "core/membership/swim_test_net.h"
+#include "core/wire/memberlist_codec.h"
+
+namespace rumor::core {
+namespace {
+
+namespace ml = wire::ml;
+using testing::SwimTestNet;
+
+SwimConfig lan() {
+  return SwimConfig::lan();
+}
+
+std::vector<uint8_t> encoded(const auto& msg) {
+  std::vector<uint8_t> out;
+  ml::encode(msg, out);
+  return out;
+}
+
+double secs(Duration d) {
+  return d.sec();
+}
+
+TEST(SwimNode, HealthyClusterStaysAliveWithNoSuspicions) {
+  SwimTestNet net(5, lan());
+  net.run_for(Duration::seconds(60));
+  for (size_t i = 0; i < net.size(); ++i) {
+    EXPECT_EQ(net.node(i).count(SwimState::kAlive), 5u) << "node " << i;
+    EXPECT_GT(net.node(i).stats().probe_acks, 50u);
+  }
+  EXPECT_TRUE(net.events().empty());
+}
+
+TEST(SwimNode, CrashedMemberIsSuspectedThenDeclaredDeadByEveryone) {
+  SwimTestNet net(6, lan());
+  net.run_for(Duration::seconds(5));
+  const Time crash = net.now();
+  net.crash(3);
+  net.run_for(Duration::seconds(60));
+  const auto suspect = net.first(SwimEventKind::kSuspect, 3);
+  const auto failed = net.first(SwimEventKind::kFailed, 3);
+  ASSERT_TRUE(suspect.has_value());
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_LT(*suspect, *failed);
+  for (size_t i = 0; i < net.size(); ++i) {
+    if (i == 3) continue;
+    EXPECT_TRUE(net.first(SwimEventKind::kFailed, 3, i).has_value()) << "observer " << i;
+  }
+  // Dead members are forgotten gossip_to_the_dead_time (30 s) after death, at the next wrap of
+  // the probe order.
+  net.run_for(Duration::seconds(60));
+  for (size_t i = 0; i < net.size(); ++i) {
+    if (i != 3) {
+      EXPECT_EQ(net.node(i).find(net.name(3)), nullptr) << "observer " << i;
+    }
+  }
+  // LAN, n = 6: suspicion min = 4 s, max = 24 s (k = 2 confirmations expected); with everyone
+  // probing, confirmations arrive and the verdict lands between min and max after suspicion.
+  EXPECT_GE(secs(*failed - *suspect), 4.0);
+  EXPECT_LE(secs(*failed - crash), 1.0 + 6 * 1.0 + 24.0);
+}
+
+TEST(SwimNode, IndirectProbeThroughRelaySavesMemberWhoseDirectPathDrops) {
+  SwimTestNet net(4, lan());
+  net.block(0, 1);  // 0's packets to 1 are lost; 1 -> 0 and everything via 2, 3 still work
+  net.run_for(Duration::seconds(60));
+  EXPECT_GT(net.node(0).stats().indirect_probes, 0u);
+  EXPECT_EQ(net.count(SwimEventKind::kSuspect, 1), 0u);
+  EXPECT_EQ(net.state(0, 1), SwimState::kAlive);
+}
+
+TEST(SwimNode, TcpPingSavesMemberWhenAllUdpToItIsLost) {
+  SwimConfig c = lan();
+  c.indirect_checks = 1;
+  SwimTestNet net(3, c);
+  for (size_t i = 0; i < 3; ++i) {
+    if (i != 2) net.block(i, 2);  // nobody's UDP reaches node 2; streams still do
+  }
+  net.run_for(Duration::seconds(30));
+  EXPECT_EQ(net.count(SwimEventKind::kSuspect, 2), 0u);
+  EXPECT_EQ(net.state(0, 2), SwimState::kAlive);
+}
+
+TEST(SwimNode, RelaySendsNackWhenTargetStaysSilent) {
+  SwimTestNet net(4, lan());
+  net.run_for(Duration::seconds(2));
+  net.crash(3);
+  net.run_for(Duration::seconds(8));
+  uint64_t nacks = 0;
+  for (size_t i = 0; i < 3; ++i)
+    nacks += net.node(i).stats().nacks_received;
+  EXPECT_GT(nacks, 0u);
+}
+
+TEST(SwimNode, SuspectedMemberRefutesWithHigherIncarnation) {
+  SwimTestNet net(3, lan());
+  net.run_for(Duration::seconds(2));
+  const uint32_t before = net.node(1).incarnation();
+  net.inject(1, SwimTestNet::addr(0), encoded(ml::Suspect{before, "n1", "n0"}));
+  EXPECT_EQ(net.node(1).incarnation(), before + 1);
+  EXPECT_EQ(net.node(1).stats().refutes, 1u);
+  net.run_for(Duration::seconds(5));
+  EXPECT_EQ(net.node(0).find(net.name(1))->incarnation, before + 1);
+  EXPECT_EQ(net.node(2).find(net.name(1))->incarnation, before + 1);
+}
+
+TEST(SwimNode, RefutingRaisesAwarenessAndSuccessfulProbesLowerIt) {
+  SwimTestNet net(3, lan());
+  net.run_for(Duration::seconds(1));
+  net.inject(1, SwimTestNet::addr(0), encoded(ml::Suspect{1, "n1", "n0"}));
+  net.inject(1, SwimTestNet::addr(0), encoded(ml::Dead{2, "n1", "n0"}));
+  EXPECT_EQ(net.node(1).awareness_score(), 2);
+  net.run_for(Duration::seconds(10));
+  EXPECT_EQ(net.node(1).awareness_score(), 0);
+}
+
+TEST(SwimNode, SuspectBecomesAliveAgainWhenItRefutes) {
+  SwimTestNet net(4, lan());
+  net.run_for(Duration::seconds(1));
+  // Node 0 alone is told node 2 is suspect; node 2 hears of it by gossip and refutes.
+  net.inject(0, SwimTestNet::addr(1), encoded(ml::Suspect{1, "n2", "n1"}));
+  EXPECT_EQ(net.state(0, 2), SwimState::kSuspect);
+  net.run_for(Duration::seconds(10));
+  EXPECT_EQ(net.state(0, 2), SwimState::kAlive);
+  EXPECT_TRUE(net.first(SwimEventKind::kAlive, 2, 0).has_value());
+  EXPECT_EQ(net.count(SwimEventKind::kFailed, 2), 0u);
+}
+
+TEST(SwimNode, ProbeOfSuspectCarriesTheSuspicionBuddySystem) {
+  SwimTestNet net(2, lan());
+  // The two cannot reach each other at all; we look at what node 0 sends once it suspects 1.
+  net.block(0, 1);
+  net.block(1, 0);
+  net.streams_blocked = true;
+  net.run_for(Duration::seconds(4));  // node 0 suspects node 1 (no acks come back)
+  ASSERT_EQ(net.state(0, 1), SwimState::kSuspect);
+  net.sent.clear();
+  net.run_for(Duration::seconds(2));
+  bool ping_with_suspect = false;
+  for (const auto& [from, bytes] : net.sent) {
+    if (from != 0) continue;
+    std::vector<ml::PacketPart> parts;
+    ml::MlErrorCounts errors{};
+    ml::unwrap_packet(bytes, "", parts, errors);
+    bool ping = false, suspect = false;
+    for (const auto& p : parts) {
+      ping |= p.type == ml::MsgType::kPing;
+      suspect |= p.type == ml::MsgType::kSuspect;
+    }
+    ping_with_suspect |= ping && suspect;
+  }
+  EXPECT_TRUE(ping_with_suspect);
+}
+
+TEST(SwimNode, GracefulLeaveIsSeenAsLeftNotFailed) {
+  SwimTestNet net(5, lan());
+  net.run_for(Duration::seconds(3));
+  net.node(4).leave(net.now());
+  net.run_for(Duration::seconds(2));
+  net.crash(4);
+  net.run_for(Duration::seconds(20));
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(net.state(i, 4), SwimState::kLeft) << "observer " << i;
+  }
+  EXPECT_EQ(net.count(SwimEventKind::kFailed, 4), 0u);
+  EXPECT_EQ(net.count(SwimEventKind::kLeft, 4), 4u);
+}
+
+TEST(SwimNode, JoinThroughOneSeedLearnsEveryMemberAndEveryoneLearnsIt) {
+  SwimTestNet net(6, lan(), /*formed=*/false);
+  for (size_t i = 1; i < net.size(); ++i) {
+    const Address seed = SwimTestNet::addr(0);
+    net.node(i).join(net.now(), {&seed, 1});
+    net.run_for(Duration::millis(100));
+  }
+  net.run_for(Duration::seconds(20));
+  for (size_t i = 0; i < net.size(); ++i) {
+    EXPECT_EQ(net.node(i).count(SwimState::kAlive), 6u) << "node " << i;
+    if (i > 0) {
+      EXPECT_EQ(net.node(i).joined_count(), 1u);
+    }
+  }
+}
+
+TEST(SwimNode, PushPullTurnsARemoteDeadIntoSuspectNotDead) {
+  SwimTestNet net(3, lan());
+  ml::PushPull remote;
+  ml::PushNodeState s;
+  s.name = "n2";
+  s.addr = ml::Bytes(std::vector<uint8_t>{10, 0, 0, 3});
+  s.port = 7946;
+  s.incarnation = 1;
+  s.state = ml::WireState::kDead;
+  s.vsn = ml::Bytes(std::vector<uint8_t>(ml::kDefaultVsn.begin(), ml::kDefaultVsn.end()));
+  remote.nodes.push_back(s);
+  net.node(0).handle_stream(net.now(), SwimTestNet::addr(1), 99, encoded(remote));
+  EXPECT_EQ(net.state(0, 2), SwimState::kSuspect);
+  SwimTransmit reply;
+  ASSERT_TRUE(net.node(0).poll_transmit(reply));
+  EXPECT_EQ(reply.channel, Channel::kStreamReply);
+  EXPECT_EQ(reply.stream, 99u);
+}
+
+TEST(SwimNode, MetadataChangeRaisesIncarnationAndEmitsUpdate) {
+  SwimTestNet net(3, lan());
+  net.run_for(Duration::seconds(1));
+  const std::vector<uint8_t> meta = {0xff, 0x80};
+  ASSERT_TRUE(net.node(2).set_meta(net.now(), meta));
+  EXPECT_EQ(net.node(2).incarnation(), 2u);
+  net.run_for(Duration::seconds(5));
+  EXPECT_TRUE(net.first(SwimEventKind::kUpdated, 2, 0).has_value());
+  EXPECT_TRUE(net.first(SwimEventKind::kUpdated, 2, 1).has_value());
+  std::vector<uint8_t> too_big(513, 1);
+  EXPECT_FALSE(net.node(2).set_meta(net.now(), too_big));
+}
+
+TEST(SwimNode, PacketsStayWithinTheUdpBudgetWhilePiggybacking) {
+  SwimTestNet net(40, lan());
+  for (size_t i = 30; i < 40; ++i)
+    net.crash(i);
+  net.run_for(Duration::seconds(40));
+  EXPECT_LE(net.max_packet_bytes(), 1400u);
+  EXPECT_GT(net.count(SwimEventKind::kFailed, 35), 0u);
+}
+
+TEST(SwimNode, EachBroadcastIsSentAtMostTheRetransmitLimit) {
+  SwimConfig c = lan();
+  SwimTestNet net(3, c);
+  net.run_for(Duration::seconds(1));
+  // One suspect broadcast about n2 at n0 (it refutes later, but count only the suspect bytes).
+  const auto suspect = encoded(ml::Suspect{1, "n2", "n1"});
+  net.block(0, 2);
+  net.block(2, 0);
+  net.inject(0, SwimTestNet::addr(1), suspect);
+  net.sent.clear();
+  net.run_for(Duration::seconds(3));
+  size_t copies = 0;
+  for (const auto& [from, bytes] : net.sent) {
+    if (from != 0) continue;
+    std::vector<ml::PacketPart> parts;
+    ml::MlErrorCounts errors{};
+    ml::unwrap_packet(bytes, "", parts, errors);
+    for (const auto& p : parts) {
+      if (p.type == ml::MsgType::kSuspect && p.body.size() + 1 == suspect.size() &&
+          std::equal(p.body.begin(), p.body.end(), suspect.begin() + 1)) {
+        ++copies;
+      }
+    }
+  }
+  // n = 3: 4 x ceil(log10 4) = 4 sends (the probe's buddy copies are separate messages).
+  EXPECT_GE(copies, 1u);
+  EXPECT_LE(copies, retransmit_limit(c.retransmit_mult, 3) + 4u);
+}
+
+TEST(SwimNode, PingForAnotherNodeNameIsIgnored) {
+  SwimTestNet net(2, lan());
+  ml::Ping ping;
+  ping.seq_no = 7;
+  ping.node = "someone-else";
+  const uint64_t ignored = net.node(0).stats().ignored;
+  net.node(0).handle_packet(net.now(), SwimTestNet::addr(1), encoded(ping));
+  SwimTransmit t;
+  EXPECT_FALSE(net.node(0).poll_transmit(t) && t.channel == Channel::kPacket &&
+               t.to == SwimTestNet::addr(1));
+  EXPECT_EQ(net.node(0).stats().ignored, ignored + 1);
+}
+
+TEST(SwimNode, MalformedPacketsAreCountedAndDropped) {
+  SwimTestNet net(2, lan());
+  const std::vector<uint8_t> junk[] = {{}, {0x04, 0xc1}, {0x07, 0x05, 0x00}, {0xee, 1, 2}};
+  for (const auto& j : junk)
+    net.node(0).handle_packet(net.now(), SwimTestNet::addr(1), j);
+  uint64_t errors = 0;
+  for (uint64_t e : net.node(0).decode_errors())
+    errors += e;
+  EXPECT_GE(errors, 4u);
+  EXPECT_EQ(net.node(0).count(SwimState::kAlive), 2u);
+}
+
+TEST(SwimNode, AliveWithIncarnationZeroForUnknownMemberIsIgnored) {
+  SwimTestNet net(2, lan(), /*formed=*/false);
+  ml::Alive a;
+  a.incarnation = 0;
+  a.node = "stranger";
+  a.addr = ml::Bytes(std::vector<uint8_t>{10, 9, 9, 9});
+  a.port = 7946;
+  a.vsn = ml::Bytes(std::vector<uint8_t>(ml::kDefaultVsn.begin(), ml::kDefaultVsn.end()));
+  net.inject(0, SwimTestNet::addr(1), encoded(a));
+  EXPECT_EQ(net.node(0).members().size(), 1u);
+  a.incarnation = 1;
+  net.inject(0, SwimTestNet::addr(1), encoded(a));
+  EXPECT_EQ(net.node(0).members().size(), 2u);
+}
+
+TEST(SwimNode, AliveFromAnotherAddressForAKnownNameIsAConflict) {
+  SwimTestNet net(2, lan());
+  ml::Alive a;
+  a.incarnation = 5;
+  a.node = "n1";
+  a.addr = ml::Bytes(std::vector<uint8_t>{10, 9, 9, 9});
+  a.port = 7946;
+  a.vsn = ml::Bytes(std::vector<uint8_t>(ml::kDefaultVsn.begin(), ml::kDefaultVsn.end()));
+  net.inject(0, SwimTestNet::addr(1), encoded(a));
+  EXPECT_EQ(net.node(0).stats().address_conflicts, 1u);
+  EXPECT_EQ(net.node(0).find(net.name(1))->incarnation, 1u);
+}
+
+TEST(SwimNode, MemberLimitRefusesAndCountsNewMembers) {
+  SwimConfig c = lan();
+  c.max_members = 2;
+  SwimTestNet net(4, c, /*formed=*/false);
+  for (int i = 0; i < 4; ++i) {
+    ml::Alive a;
+    a.incarnation = 1;
+    a.node = "x" + std::to_string(i);
+    a.addr = ml::Bytes(std::vector<uint8_t>{10, 9, 9, static_cast<uint8_t>(i)});
+    a.port = 7946;
+    a.vsn = ml::Bytes(std::vector<uint8_t>(ml::kDefaultVsn.begin(), ml::kDefaultVsn.end()));
+    net.inject(0, SwimTestNet::addr(1), encoded(a));
+  }
+  EXPECT_EQ(net.node(0).members().size(), 3u);  // itself + 2
+  EXPECT_EQ(net.node(0).stats().members_refused, 2u);
+}
+
+TEST(SwimNode, DeadMemberReturnsOnlyWithHigherIncarnation) {
+  SwimTestNet net(3, lan());
+  net.inject(0, SwimTestNet::addr(1), encoded(ml::Dead{1, "n2", "n1"}));
+  ASSERT_EQ(net.state(0, 2), SwimState::kDead);
+  ml::Alive a;
+  a.node = "n2";
+  a.addr = ml::Bytes(std::vector<uint8_t>{10, 0, 0, 3});
+  a.port = 7946;
+  a.vsn = ml::Bytes(std::vector<uint8_t>(ml::kDefaultVsn.begin(), ml::kDefaultVsn.end()));
+  a.incarnation = 1;
+  net.inject(0, SwimTestNet::addr(1), encoded(a));
+  EXPECT_EQ(net.state(0, 2), SwimState::kDead);
+  a.incarnation = 2;
+  net.inject(0, SwimTestNet::addr(1), encoded(a));
+  EXPECT_EQ(net.state(0, 2), SwimState::kAlive);
+  EXPECT_TRUE(net.first(SwimEventKind::kJoined, 2, 0).has_value());
+}
+
+TEST(SwimNode, SuspicionTimeoutIsFixedMinimumWithoutLifeguard) {
+  SwimConfig c = lan();
+  c.set_lifeguard(false);
+  SwimTestNet net(3, c);
+  net.inject(0, SwimTestNet::addr(1), encoded(ml::Suspect{1, "n2", "n1"}));
+  net.crash(2);
+  const Time start = net.now();
+  net.run_for(Duration::seconds(30));
+  const auto failed = net.first(SwimEventKind::kFailed, 2, 0);
+  ASSERT_TRUE(failed.has_value());
+  // LAN, n = 3: min = 4 x max(1, log10 3) x 1 s = 4 s.
+  EXPECT_EQ(*failed - start, Duration::seconds(4));
+}
+
+TEST(SwimNode, PushPullScaleGrowsLogarithmicallyAbove32Members) {
+  const Duration i = Duration::seconds(30);
+  EXPECT_EQ(push_pull_scale(i, 1), i);
+  EXPECT_EQ(push_pull_scale(i, 32), i);
+  EXPECT_EQ(push_pull_scale(i, 33), i * 2);
+  EXPECT_EQ(push_pull_scale(i, 64), i * 2);
+  EXPECT_EQ(push_pull_scale(i, 65), i * 3);
+  EXPECT_EQ(push_pull_scale(i, 10000), i * 10);
+}
+
+TEST(SwimNode, SameSeedGivesTheSameRun) {
+  auto run = [] {
+    SwimTestNet net(8, lan(), true, 42);
+    net.run_for(Duration::seconds(3));
+    net.crash(5);
+    net.run_for(Duration::seconds(40));
+    return std::make_pair(net.packets(), net.events().size());
+  };
+  EXPECT_EQ(run(), run());
+}
+
+}  // namespace
+}  // namespace rumor::core
+
+namespace rumor::core {
+namespace {
+
+TEST(SwimNode, AliveWithAShortVsnIsRefusedNotApplied) {
+  SwimTestNet net(2, SwimConfig::lan(), /*formed=*/false);
+  wire::ml::Alive a;
+  a.incarnation = 1;
+  a.node = "odd";
+  a.addr = wire::ml::Bytes(std::vector<uint8_t>{10, 9, 9, 9});
+  a.port = 7946;
+  a.vsn = wire::ml::Bytes(std::vector<uint8_t>{1, 5, 2});  // memberlist would crash on this
+  std::vector<uint8_t> bytes;
+  wire::ml::encode(a, bytes);
+  net.inject(0, SwimTestNet::addr(1), bytes);
+  EXPECT_EQ(net.node(0).members().size(), 1u);
+  a.vsn = wire::ml::Bytes(std::vector<uint8_t>{});  // an old sender: no versions at all
+  bytes.clear();
+  wire::ml::encode(a, bytes);
+  net.inject(0, SwimTestNet::addr(1), bytes);
+  EXPECT_EQ(net.node(0).members().size(), 2u);
+}
+
+}  // namespace
+}  // namespace rumor::core
