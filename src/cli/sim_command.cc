@@ -190,8 +190,9 @@ constexpr const char* kNotForSwim[] = {"--mode",       "--compare",           "-
                                        "--jitter",     "--peer-selection",    "--max-message-bytes",
                                        "--plot"};
 constexpr const char* kSwimOnly[] = {
-    "--duration",        "--profile", "--lifeguard",     "--indirect-checks", "--start",
-    "--join-stagger-ms", "--slow",    "--slow-delay-ms", "--crash-at",        "--reconnect"};
+    "--duration",        "--profile",  "--lifeguard",       "--tcp-pings",
+    "--indirect-checks", "--start",    "--join-stagger-ms", "--slow",
+    "--slow-delay-ms",   "--crash-at", "--reconnect"};
 
 Status apply_swim_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c) {
   if (c.protocol != sim::Protocol::kSwim) {
@@ -225,6 +226,12 @@ Status apply_swim_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c) {
       return Status::error("--lifeguard: expected on or off, got '" + f.lifeguard + "'");
     }
     w.lifeguard = f.lifeguard == "on";
+  }
+  if (given(sub, "--tcp-pings")) {
+    if (f.tcp_pings != "on" && f.tcp_pings != "off") {
+      return Status::error("--tcp-pings: expected on or off, got '" + f.tcp_pings + "'");
+    }
+    w.tcp_pings = f.tcp_pings == "on";
   }
   if (given(sub, "--indirect-checks")) w.indirect_checks = f.indirect_checks;
   if (given(sub, "--start")) {
@@ -441,6 +448,8 @@ CLI::App* add_sim_command(CLI::App& app, SimFlags& f) {
   s->add_option("--duration", f.duration, "swim: run length, e.g. 120s, 2m, 120 (default 120s)");
   s->add_option("--profile", f.profile, "swim: memberlist profile lan | wan | local (default lan)");
   s->add_option("--lifeguard", f.lifeguard, "swim: Lifeguard on | off (default on)");
+  s->add_option("--tcp-pings", f.tcp_pings,
+                "swim: memberlist's TCP fallback ping on | off (default on)");
   s->add_option("--indirect-checks", f.indirect_checks,
                 "swim: members asked to ping a silent one (default: the profile's)");
   s->add_option("--start", f.start,

@@ -57,6 +57,7 @@ struct SimFlags {
   std::string duration;
   std::string profile;
   std::string lifeguard;
+  std::string tcp_pings;
   uint32_t indirect_checks = 0;
   std::string start;
   double join_stagger_ms = 0;

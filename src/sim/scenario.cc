@@ -380,10 +380,10 @@ Status read_slow(const Json& v, const std::string& path, SlowNode& out) {
 
 Status read_swim(const Json& v, SwimSettings& w) {
   RUMOR_SCENARIO_TRY(expect_object(v, "swim"));
-  RUMOR_SCENARIO_TRY(check_keys(
-      v, "swim.",
-      {"profile", "lifeguard", "indirect_checks", "duration_s", "start", "join_stagger_ms",
-       "crash_count", "crash_at_s", "slow_count", "slow_delay_ms", "reconnect_s"}));
+  RUMOR_SCENARIO_TRY(check_keys(v, "swim.",
+                                {"profile", "lifeguard", "tcp_pings", "indirect_checks",
+                                 "duration_s", "start", "join_stagger_ms", "crash_count",
+                                 "crash_at_s", "slow_count", "slow_delay_ms", "reconnect_s"}));
   for (const auto& item : v.items()) {
     const std::string path = "swim." + item.key();
     const Json& value = item.value();
@@ -397,6 +397,8 @@ Status read_swim(const Json& v, SwimSettings& w) {
       w.profile = name;
     } else if (k == "lifeguard") {
       RUMOR_SCENARIO_TRY(read_bool(value, path, w.lifeguard));
+    } else if (k == "tcp_pings") {
+      RUMOR_SCENARIO_TRY(read_bool(value, path, w.tcp_pings));
     } else if (k == "indirect_checks") {
       if (value.is_null()) {
         w.indirect_checks.reset();

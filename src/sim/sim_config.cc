@@ -356,6 +356,7 @@ core::SwimConfig SimConfig::swim_node_config() const {
   Result<core::SwimConfig> profile = core::SwimConfig::from_profile(swim.profile);
   core::SwimConfig c = profile ? *profile : core::SwimConfig::lan();
   c.set_lifeguard(swim.lifeguard);
+  c.disable_tcp_pings = !swim.tcp_pings;
   if (swim.indirect_checks) c.indirect_checks = *swim.indirect_checks;
   // The world drains every node's events after each call, but one push-pull can report a whole
   // cluster of joins at once; the same goes for the alive broadcasts a join wave queues.

@@ -23,9 +23,10 @@
 //       run ends first (agreement_checked() says which).
 //   (c) dead-returns-newer: when a member an observer holds dead (or left) with incarnation i
 //       becomes alive again in that observer's view, it does so with an incarnation > i. A node
-//       forgets members dead for longer than gossip_to_the_dead_time (memberlist's reaping), after
-//       which an older alive is news about a stranger: such returns are counted as
-//       stale_rejoins(), not violations, when the death is older than `remember_dead`.
+//       forgets members dead for longer than gossip_to_the_dead_time (memberlist's reaping) and
+//       says so (SwimEventKind::kReaped), after which an older alive is news about a stranger:
+//       the checker drops its record then. A return without that event after `remember_dead`
+//       is counted as a stale_rejoin(), not a violation.
 //   (d) views-match-events: at the end, the alive/suspect counts the events implied equal what
 //       the live nodes' member lists hold (a node that changed state without saying so, or that
 //       dropped events, would make every other check unreliable).

@@ -58,6 +58,7 @@ std::string format_swim_json(const std::vector<SwimResult>& runs) {
     o << "{\"protocol\":\"swim\",\"nodes\":" << r.nodes << ",\"seed\":" << r.seed
       << ",\"profile\":\"" << json_escape(r.profile)
       << "\",\"lifeguard\":" << (r.lifeguard ? "true" : "false")
+      << ",\"tcp_pings\":" << (r.tcp_pings ? "true" : "false")
       << ",\"indirect_checks\":" << r.indirect_checks << ",\"start\":\"" << swim_start_name(r.start)
       << "\",\"duration_s\":" << fixed(r.duration_s, 3)
       << ",\"probe_interval_s\":" << fixed(r.probe_interval_s, 3)

@@ -90,6 +90,7 @@ struct SwimResult {
   uint64_t seed = 0;
   std::string profile;
   bool lifeguard = true;
+  bool tcp_pings = true;
   uint32_t indirect_checks = 0;
   SwimStart start = SwimStart::kFormed;
   double duration_s = 0;

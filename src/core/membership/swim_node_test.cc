@@ -59,6 +59,9 @@ TEST(SwimNode, CrashedMemberIsSuspectedThenDeclaredDeadByEveryone) {
   for (size_t i = 0; i < net.size(); ++i) {
     if (i != 3) {
       EXPECT_EQ(net.node(i).find(net.name(3)), nullptr) << "observer " << i;
+      const auto reaped = net.first(SwimEventKind::kReaped, 3, i);
+      ASSERT_TRUE(reaped.has_value()) << "observer " << i;
+      EXPECT_GT(*reaped - *net.first(SwimEventKind::kFailed, 3, i), Duration::seconds(30));
     }
   }
   // LAN, n = 6: suspicion min = 4 s, max = 24 s (k = 2 confirmations expected); with everyone
