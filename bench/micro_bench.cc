@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "core/antientropy/store.h"
 #include "core/dissem/gossip_config.h"
 #include "core/dissem/gossiper.h"
+#include "core/membership/swim_node.h"
 #include "core/outbox.h"
 #include "core/peer_sampler.h"
 #include "core/wire/gossip_codec.h"
@@ -360,6 +362,58 @@ void BM_RunGossipPushPull(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * r.messages_total));
 }
 BENCHMARK(BM_RunGossipPushPull)->ArgName("nodes")->Arg(10000)->Unit(benchmark::kMillisecond);
+
+// One SWIM push-pull between two formed n-member nodes, through their sans-IO surface: A
+// encodes its list, B decodes and merges it and answers with its own, A decodes and merges that.
+// Items/s are member states handled per side (n per message, two messages).
+void BM_SwimPushPullExchange(benchmark::State& state) {
+  const auto n = static_cast<uint32_t>(state.range(0));
+  core::Directory dir;
+  std::vector<core::IdentityId> ids;
+  std::vector<std::string> names;
+  for (uint32_t i = 0; i < n; ++i) {
+    names.push_back("node-" + std::to_string(i));
+    const auto name = dir.intern_name(names.back());
+    const auto addr =
+        core::Address::v4(10, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8),
+                          static_cast<uint8_t>(i), 7946);
+    ids.push_back(*dir.intern_identity(*name, addr));
+  }
+  const core::SwimConfig config = core::SwimConfig::lan();
+  auto make = [&](uint32_t self) {
+    core::SwimIdentity id;
+    id.name = names[self];
+    id.addr = dir.identity_addr(ids[self]);
+    auto node = std::make_unique<core::SwimNode>(config, dir, id, self, Time::zero());
+    node->reserve_members(n);
+    for (uint32_t j = 0; j < n; ++j) {
+      if (j != self) node->restore_member(Time::zero(), ids[j], 1);
+    }
+    return node;
+  };
+  auto a = make(0);
+  auto b = make(1);
+  const core::Address b_addr = b->self_addr();
+  core::SwimTransmit open;
+  core::SwimTransmit reply;
+  for (auto _ : state) {
+    a->join(Time::zero(), {&b_addr, 1});
+    while (a->poll_transmit(open) && open.channel != core::Channel::kStreamOpen) {
+    }
+    b->handle_stream(Time::zero(), a->self_addr(), 1, open.bytes);
+    while (b->poll_transmit(reply) && reply.channel != core::Channel::kStreamReply) {
+    }
+    a->handle_stream_reply(Time::zero(), open.stream, reply.bytes);
+  }
+  if (a->joined_count() != state.iterations()) state.SkipWithError("an exchange failed");
+  state.counters["bytes_per_message"] = static_cast<double>(open.bytes.size());
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 2 * n);
+}
+BENCHMARK(BM_SwimPushPullExchange)
+    ->ArgName("members")
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace rumor

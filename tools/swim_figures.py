@@ -11,6 +11,8 @@ Experiments (memberlist's LAN profile unless said otherwise; formed clusters; as
   3. lifeguard: slow members (messages and timers handled late), Lifeguard on vs off: false
                 failed verdicts against healthy members, and detection of real crashes.
   4. versus:    SWIM against heartbeat + phi accrual on the same crash, seed and cluster.
+  5. spread:    how fast one membership change (a join's alive message) reaches everyone, in
+                gossip intervals, at n = 100, 1,000, 3,000, against log n.
 Usage: tools/swim_figures.py --rumor build-rel/src/cli/rumor [--only NAME] [--quick] > out.md
 """
 import argparse
@@ -165,14 +167,37 @@ def versus(rumor, quick):
     print()
 
 
+def spread(rumor, quick):
+    sizes = [100, 1000] if quick else [100, 1000, 3000]
+    print("### Dissemination of a membership change\n")
+    print("Nodes join one by one through node 0 (`--start join`, one every 50 ms); for a sample "
+          "of up to 32 joins, the time from the first member knowing the newcomer to every "
+          "member knowing it, in gossip intervals (200 ms, 3 members per tick, plus piggybacking "
+          "on every ping and ack).\n")
+    print("| n | joins sampled | median spread (gossip intervals) | max | median (s) "
+          "| log2 n | command |")
+    print("|---|---|---|---|---|---|---|")
+    for n in sizes:
+        duration = f"{int(n * 0.05 + 60)}s"
+        runs, cmd = run(rumor, ["--protocol", "swim", "--nodes", str(n), "--duration", duration,
+                                "--start", "join", "--seed", "1"])
+        joins = [j for j in runs[0]["joins"] if j.get("spread_gossip_intervals") is not None]
+        g = sorted(j["spread_gossip_intervals"] for j in joins)
+        secs = sorted(j["spread_s"] for j in joins)
+        print(f"| {n} | {len(joins)} | {fmt(g[len(g) // 2], 1)} | {fmt(g[-1], 1)} "
+              f"| {fmt(secs[len(secs) // 2])} | {math.log2(n):.1f} | `{cmd}` |")
+        sys.stdout.flush()
+    print()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rumor", required=True)
-    ap.add_argument("--only", choices=["detect", "loss", "lifeguard", "versus"])
+    ap.add_argument("--only", choices=["detect", "loss", "lifeguard", "versus", "spread"])
     ap.add_argument("--quick", action="store_true")
     a = ap.parse_args()
-    for name, fn in [("detect", detect), ("loss", loss), ("lifeguard", lifeguard),
-                     ("versus", versus)]:
+    for name, fn in [("detect", detect), ("spread", spread), ("loss", loss),
+                     ("lifeguard", lifeguard), ("versus", versus)]:
         if a.only in (None, name):
             fn(a.rumor, a.quick)
 
