@@ -405,7 +405,9 @@ void BM_SwimPushPullExchange(benchmark::State& state) {
     }
     a->handle_stream_reply(Time::zero(), open.stream, reply.bytes);
   }
-  if (a->joined_count() != state.iterations()) state.SkipWithError("an exchange failed");
+  if (a->joined_count() != static_cast<size_t>(state.iterations())) {
+    state.SkipWithError("an exchange failed");
+  }
   state.counters["bytes_per_message"] = static_cast<double>(open.bytes.size());
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 2 * n);
 }
