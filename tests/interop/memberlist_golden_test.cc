@@ -12,6 +12,8 @@
 // CRC, and records our graceful leave.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -443,8 +445,9 @@ TEST(GoDecodesOurBytes, EveryMessageReadsBackAsOurValue) {
 // --- 3. real traffic between two Go memberlists
 // ------------------------------------------------------
 
-TEST(GoMemberlistTraffic, DecodesWithoutErrorsAndReencodesByteForByte) {
-  const json capture = run_go("capture");
+// Checks one capture: every record decodes with no error and re-encodes byte for byte; returns
+// the kinds of traffic it held.
+std::set<std::string> check_capture(const json& capture) {
   EXPECT_EQ(capture["leave_error"], "");
   const json& records = capture["records"];
   std::set<std::string> seen;
@@ -456,7 +459,8 @@ TEST(GoMemberlistTraffic, DecodesWithoutErrorsAndReencodesByteForByte) {
       MlErrorCounts errors{};
       unwrap_packet(bytes, "", parts, errors);
       EXPECT_EQ(total(errors), 0u) << error_list(errors);
-      ASSERT_FALSE(parts.empty());
+      EXPECT_FALSE(parts.empty());
+      if (parts.empty()) return seen;
       // Rebuild the packet from the decoded values: framing, CRC and every body.
       std::vector<Buf> again;
       for (const PacketPart& part : parts) {
@@ -478,7 +482,8 @@ TEST(GoMemberlistTraffic, DecodesWithoutErrorsAndReencodesByteForByte) {
         encode_compound(views, rebuilt);
         seen.insert("compound");
       } else {
-        ASSERT_EQ(again.size(), 1u);
+        EXPECT_EQ(again.size(), 1u);
+        if (again.size() != 1) return seen;
         rebuilt = again[0];
       }
       if (crc) {
@@ -491,7 +496,9 @@ TEST(GoMemberlistTraffic, DecodesWithoutErrorsAndReencodesByteForByte) {
     } else {
       StreamMessage sm;
       MlErrorCounts errors{};
-      ASSERT_FALSE(decode_stream(bytes, "", sm, errors, 1000).has_value()) << error_list(errors);
+      const bool failed = decode_stream(bytes, "", sm, errors, 1000).has_value();
+      EXPECT_FALSE(failed) << error_list(errors);
+      if (failed) return seen;
       EXPECT_EQ(stream_frame_size(bytes), bytes.size());
       Buf again;
       switch (sm.type) {
@@ -515,10 +522,30 @@ TEST(GoMemberlistTraffic, DecodesWithoutErrorsAndReencodesByteForByte) {
       EXPECT_EQ(to_hex(again), to_hex(bytes));
     }
   }
-  for (const char* want :
-       {"part 0", "part 2", "part 4", "part 5", "part 8", "ack with payload", "leave", "compound",
-        "crc", "push-pull", "join", "push-pull of both nodes with user state"}) {
-    EXPECT_EQ(seen.count(want), 1u) << "no " << want << " in " << records.size() << " records";
+  return seen;
+}
+
+// The capture runs two real memberlists on real timers for about a second, so on a loaded
+// machine one capture may miss a kind of traffic (say, no gossip packet happened to carry two
+// broadcasts); it is taken again, up to three times, until every kind has been seen. Every
+// capture must decode cleanly.
+TEST(GoMemberlistTraffic, DecodesWithoutErrorsAndReencodesByteForByte) {
+  const std::vector<std::string> wanted = {
+      "part 0", "part 2",           "part 4", "part 5",
+      "part 8", "ack with payload", "leave",  "compound",
+      "crc",    "push-pull",        "join",   "push-pull of both nodes with user state"};
+  std::set<std::string> seen;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const std::set<std::string> got = check_capture(run_go("capture"));
+    if (::testing::Test::HasFailure()) return;
+    seen.insert(got.begin(), got.end());
+    if (std::all_of(wanted.begin(), wanted.end(),
+                    [&](const std::string& w) { return seen.count(w) > 0; })) {
+      break;
+    }
+  }
+  for (const std::string& want : wanted) {
+    EXPECT_EQ(seen.count(want), 1u) << "no " << want << " in three captures";
   }
 }
 
