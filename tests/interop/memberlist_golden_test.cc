@@ -383,8 +383,7 @@ TEST_F(GoVectors, GosBytesDecodeToGosValues) {
   }
 }
 
-// --- 2. Go's decoder reads our bytes
-// --------------------------------------------------------------
+// ---- 2. Go's decoder reads our bytes ----
 
 TEST(GoDecodesOurBytes, EveryMessageReadsBackAsOurValue) {
   std::vector<std::pair<std::string, Buf>> sent;
@@ -442,8 +441,7 @@ TEST(GoDecodesOurBytes, EveryMessageReadsBackAsOurValue) {
   }
 }
 
-// --- 3. real traffic between two Go memberlists
-// ------------------------------------------------------
+// ---- 3. real traffic between two Go memberlists ----
 
 // Checks one capture: every record decodes with no error and re-encodes byte for byte; returns
 // the kinds of traffic it held.
@@ -549,8 +547,7 @@ TEST(GoMemberlistTraffic, DecodesWithoutErrorsAndReencodesByteForByte) {
   }
 }
 
-// --- 4. a real memberlist fed our bytes
-// ---------------------------------------------------------------
+// ---- 4. a real memberlist fed our bytes ----
 
 TEST(GoMemberlistAcceptsOurBytes, JoinsGossipsPingsPushPullsAndLeaves) {
   // We are node "rumor" at 127.0.0.1:2 on memberlist's MockNetwork; the Go node is "go", :1.

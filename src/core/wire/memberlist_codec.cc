@@ -682,8 +682,7 @@ void encode_user_stream(std::span<const uint8_t> payload, std::vector<uint8_t>& 
   out.insert(out.end(), payload.begin(), payload.end());
 }
 
-// --- decoding
-// -------------------------------------------------------------------------------------
+// ---- decoding ----------------------------------------------------------------------------
 
 std::optional<MlError> decode(std::span<const uint8_t> body, Ping& out) {
   return decode_body(body, out);

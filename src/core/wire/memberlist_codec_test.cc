@@ -436,8 +436,7 @@ TEST(MemberlistCodec, StreamCarriesPingAckErrAndUserMessages) {
   EXPECT_EQ(sm.user, (Buf{0x01, 0x82}));
 }
 
-// --- lenient decoding
-// ------------------------------------------------------------------------------
+// ---- lenient decoding ----
 
 TEST(MemberlistCodec, DecoderAcceptsStr8AndBinForStringsAndBytes) {
   const Buf body = cat({{0x84},
@@ -977,8 +976,7 @@ TEST(MemberlistCodec, StreamFrameSizeGivesUpPast20MiB) {
   EXPECT_EQ(malformed, MlError::kStreamTooLarge);
 }
 
-// --- names
-// -----------------------------------------------------------------------------------------
+// ---- names ----
 
 TEST(MemberlistCodec, EveryErrorHasItsOwnName) {
   std::set<std::string> names;
