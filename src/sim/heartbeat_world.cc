@@ -8,6 +8,7 @@
 
 #include "base/assert.h"
 #include "core/membership/heartbeat_node.h"
+#include "sim/detection_tally.h"
 #include "sim/network.h"
 #include "sim/slot_pool.h"
 
@@ -356,26 +357,12 @@ void HeartbeatWorld::finish() {
     DetectionStats d;
     d.node = cr.node;
     d.crash_at_s = cr.at * interval_s;
-    const Time crash_time = at_round(cr.at);
-    double sum = 0;
-    Time first_suspect = Time::never(), first_dead = Time::never(), last_dead = Time::zero();
+    DetectionTally tally(at_round(cr.at));
     for (NodeId o = 0; o < config_.nodes; ++o) {
       if (o == cr.node || !up(o)) continue;
-      d.observers++;
-      first_suspect = std::min(first_suspect, suspect_at_[c][o]);
-      const Time t = dead_at_[c][o];
-      if (t == Time::never()) continue;
-      d.observers_dead++;
-      first_dead = std::min(first_dead, t);
-      last_dead = std::max(last_dead, t);
-      sum += (t - crash_time).sec();
+      tally.observe(suspect_at_[c][o], dead_at_[c][o]);
     }
-    if (first_suspect != Time::never()) d.first_suspect_s = (first_suspect - crash_time).sec();
-    if (first_dead != Time::never()) d.first_dead_s = (first_dead - crash_time).sec();
-    if (d.observers_dead > 0 && d.observers_dead == d.observers) {
-      d.all_dead_s = (last_dead - crash_time).sec();
-    }
-    if (d.observers_dead > 0) d.mean_dead_s = sum / d.observers_dead;
+    tally.fill(d);
     result_.detections.push_back(d);
   }
   for (size_t l = 0; l < config_.leaves.size(); ++l) {

@@ -13,6 +13,7 @@
 #include "base/assert.h"
 #include "core/membership/directory.h"
 #include "core/membership/swim_node.h"
+#include "sim/detection_tally.h"
 #include "sim/network.h"
 #include "sim/slot_pool.h"
 #include "sim/swim_plan.h"
@@ -623,26 +624,14 @@ void SwimWorld::close_crash(uint32_t c, Time now) {
   d.crash_at_s = cr.at;
   d.restart_at_s = cr.restart;
   const Time crash_time = at_seconds(cr.at);
-  Time first_suspect = Time::never(), first_dead = Time::never(), last_dead = Time::zero();
-  double sum = 0;
+  DetectionTally tally(crash_time);
   for (uint32_t o = 0; o < n_; ++o) {
     // Observers: up through the whole window (a member restarted since never saw it alive).
     if (o == cr.node || !live(o) || up_since_[o] > crash_time) continue;
-    d.observers++;
-    if (!suspect_at_[c].empty()) first_suspect = std::min(first_suspect, suspect_at_[c][o]);
-    const Time t = dead_at_[c].empty() ? Time::never() : dead_at_[c][o];
-    if (t == Time::never()) continue;
-    d.observers_dead++;
-    first_dead = std::min(first_dead, t);
-    last_dead = std::max(last_dead, t);
-    sum += (t - crash_time).sec();
+    tally.observe(suspect_at_[c].empty() ? Time::never() : suspect_at_[c][o],
+                  dead_at_[c].empty() ? Time::never() : dead_at_[c][o]);
   }
-  if (first_suspect != Time::never()) d.first_suspect_s = (first_suspect - crash_time).sec();
-  if (first_dead != Time::never()) d.first_dead_s = (first_dead - crash_time).sec();
-  if (d.observers_dead > 0 && d.observers_dead == d.observers) {
-    d.all_dead_s = (last_dead - crash_time).sec();
-  }
-  if (d.observers_dead > 0) d.mean_dead_s = sum / d.observers_dead;
+  tally.fill(d);
   result_.crashes.push_back(d);
   suspect_at_[c] = {};
   dead_at_[c] = {};

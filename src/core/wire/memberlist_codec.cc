@@ -524,38 +524,49 @@ const char* ml_error_name(MlError e) {
 // Keys go out sorted by byte value, as go-msgpack sorts struct fields; omitempty fields (only
 // ping's and indirectPingReq's Source*) are left out when zero or empty.
 
-void encode(const Ping& m, std::vector<uint8_t>& out) {
-  put_type(MsgType::kPing, out);
-  Encoder e(out);
-  const bool addr = !m.source_addr.empty();
-  const bool node = !m.source_node.empty();
-  const bool port = m.source_port != 0;
-  e.map_header(2 + uint32_t{addr} + uint32_t{node} + uint32_t{port});
-  e.str("Node");
-  e.str(m.node);
-  e.str("SeqNo");
-  e.uint(m.seq_no);
-  if (addr) {
+namespace {
+
+// How many of the omitempty Source* fields a ping or ping-req carries.
+template <typename M>
+uint32_t source_fields(const M& m) {
+  return uint32_t{!m.source_addr.empty()} + uint32_t{!m.source_node.empty()} +
+         uint32_t{m.source_port != 0};
+}
+
+// The Source* fields that are set, in key order (they sort together in both messages).
+template <typename M>
+void put_source(Encoder& e, const M& m) {
+  if (!m.source_addr.empty()) {
     e.str("SourceAddr");
     e.bytes(m.source_addr.data);
   }
-  if (node) {
+  if (!m.source_node.empty()) {
     e.str("SourceNode");
     e.str(m.source_node);
   }
-  if (port) {
+  if (m.source_port != 0) {
     e.str("SourcePort");
     e.uint(m.source_port);
   }
 }
 
+}  // namespace
+
+void encode(const Ping& m, std::vector<uint8_t>& out) {
+  put_type(MsgType::kPing, out);
+  Encoder e(out);
+  e.map_header(2 + source_fields(m));
+  e.str("Node");
+  e.str(m.node);
+  e.str("SeqNo");
+  e.uint(m.seq_no);
+  put_source(e, m);
+}
+
 void encode(const IndirectPingReq& m, std::vector<uint8_t>& out) {
   put_type(MsgType::kIndirectPing, out);
   Encoder e(out);
-  const bool addr = !m.source_addr.empty();
-  const bool node = !m.source_node.empty();
-  const bool port = m.source_port != 0;
-  e.map_header(5 + uint32_t{addr} + uint32_t{node} + uint32_t{port});
+  e.map_header(5 + source_fields(m));
   e.str("Nack");
   e.boolean(m.nack);
   e.str("Node");
@@ -564,18 +575,7 @@ void encode(const IndirectPingReq& m, std::vector<uint8_t>& out) {
   e.uint(m.port);
   e.str("SeqNo");
   e.uint(m.seq_no);
-  if (addr) {
-    e.str("SourceAddr");
-    e.bytes(m.source_addr.data);
-  }
-  if (node) {
-    e.str("SourceNode");
-    e.str(m.source_node);
-  }
-  if (port) {
-    e.str("SourcePort");
-    e.uint(m.source_port);
-  }
+  put_source(e, m);
   e.str("Target");
   put_bytes(e, m.target);
 }
