@@ -117,11 +117,12 @@ struct SwimStats {
   uint64_t streams_opened = 0;
   uint64_t stream_bytes_sent = 0;
   uint64_t packets_received = 0;
-  uint64_t messages_received = 0;  // inner messages, after unwrapping compounds
-  uint64_t push_pulls = 0;         // push-pull exchanges completed (either side)
-  uint64_t ignored = 0;            // well-formed but ignored (stale, wrong target, unexpected)
-  uint64_t members_refused = 0;    // new members beyond max_members or a full directory
-  uint64_t address_conflicts = 0;  // an alive for a known name with another address
+  uint64_t messages_received = 0;   // inner messages, after unwrapping compounds
+  uint64_t push_pulls = 0;          // push-pull exchanges completed (either side)
+  uint64_t push_pulls_refused = 0;  // not merged: protocol versions out of the cluster's range
+  uint64_t ignored = 0;             // well-formed but ignored (stale, wrong target, unexpected)
+  uint64_t members_refused = 0;     // new members beyond max_members or a full directory
+  uint64_t address_conflicts = 0;   // an alive for a known name with another address
   uint64_t events_dropped = 0;
   uint64_t transmits_dropped = 0;
   uint64_t relays_dropped = 0;
@@ -293,6 +294,8 @@ class SwimNode {
   void fire_suspicions(Time now);
   void reap_suspicions();
   void encode_local_state(bool join, std::vector<uint8_t>& out) const;
+  bool protocol_compatible(const wire::ml::PushPullView& remote) const;
+  // Merges a push-pull unless protocol_compatible() refuses it (counted).
   void merge_state(Time now, const wire::ml::PushPullView& remote);
   // A push-pull stream body (after its type byte) as views; false if it does not decode.
   bool decode_push_pull(std::span<const uint8_t> body, wire::ml::PushPullView& out);

@@ -300,9 +300,30 @@ bool SwimNode::decode_push_pull(std::span<const uint8_t> body, ml::PushPullView&
   return true;
 }
 
+// memberlist verifyProtocol over the remote list and ours (swim_rules.h VersionRange).
+bool SwimNode::protocol_compatible(const ml::PushPullView& remote) const {
+  VersionRange range;
+  for (const ml::PushNodeView& r : remote.nodes) {
+    range.narrow(static_cast<SwimState>(r.state), r.vsn);
+  }
+  for (const SwimMember& m : members_)
+    range.narrow(m.state, m.vsn);
+  for (const ml::PushNodeView& r : remote.nodes) {
+    if (!range.admits(r.vsn)) return false;
+  }
+  for (const SwimMember& m : members_) {
+    if (!range.admits(m.vsn)) return false;
+  }
+  return true;
+}
+
 // memberlist mergeState: alive entries go through the alive rules; left ones become a graceful
 // dead; dead or suspect ones only make the member suspect here (never dead at once).
 void SwimNode::merge_state(Time now, const ml::PushPullView& remote) {
+  if (!protocol_compatible(remote)) {
+    ++stats_.push_pulls_refused;
+    return;
+  }
   ++stats_.push_pulls;
   const std::string_view self = directory_.name(self_name_);
   for (const ml::PushNodeView& r : remote.nodes) {
@@ -369,8 +390,10 @@ void SwimNode::handle_stream_reply(Time now, uint64_t stream, std::span<const ui
     }
     ml::PushPullView remote;
     if (!decode_push_pull(bytes.subspan(1), remote)) return;
-    if (remote.join) ++joined_count_;
+    const uint64_t refused = stats_.push_pulls_refused;
     merge_state(now, remote);
+    // memberlist: a join counts only if the seed's state merged (versions agreed).
+    if (remote.join && stats_.push_pulls_refused == refused) ++joined_count_;
     return;
   }
   ml::StreamMessage msg;

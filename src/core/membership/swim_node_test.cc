@@ -412,3 +412,59 @@ TEST(SwimNode, AliveWithAShortVsnIsRefusedNotApplied) {
 
 }  // namespace
 }  // namespace rumor::core
+
+namespace rumor::core {
+namespace {
+
+wire::ml::PushNodeState remote_state(const std::string& name, uint8_t last_octet,
+                                     std::vector<uint8_t> vsn) {
+  wire::ml::PushNodeState s;
+  s.name = name;
+  s.addr = wire::ml::Bytes(std::vector<uint8_t>{10, 7, 7, last_octet});
+  s.port = 7946;
+  s.incarnation = 1;
+  s.vsn = wire::ml::Bytes(std::move(vsn));
+  return s;
+}
+
+TEST(SwimNode, PushPullWithAnIncompatibleProtocolVersionIsAnsweredButNotMerged) {
+  SwimTestNet net(2, SwimConfig::lan());
+  const std::vector<uint8_t> ok(wire::ml::kDefaultVsn.begin(), wire::ml::kDefaultVsn.end());
+  wire::ml::PushPull remote;
+  remote.nodes.push_back(remote_state("fine", 1, ok));
+  // Running memberlist protocol 9, above the cluster's maximum of 5 (memberlist verifyProtocol).
+  remote.nodes.push_back(remote_state("future", 2, {1, 5, 9, 2, 5, 5}));
+  std::vector<uint8_t> bytes;
+  wire::ml::encode(remote, bytes);
+  net.node(0).handle_stream(net.now(), SwimTestNet::addr(1), 5, bytes);
+  SwimTransmit reply;
+  ASSERT_TRUE(net.node(0).poll_transmit(reply));
+  EXPECT_EQ(reply.channel, Channel::kStreamReply);
+  EXPECT_EQ(net.node(0).stats().push_pulls_refused, 1u);
+  EXPECT_EQ(net.node(0).members().size(), 2u);  // neither remote member was merged
+
+  remote.nodes.pop_back();
+  bytes.clear();
+  wire::ml::encode(remote, bytes);
+  net.node(0).handle_stream(net.now(), SwimTestNet::addr(1), 6, bytes);
+  EXPECT_EQ(net.node(0).stats().push_pulls_refused, 1u);
+  EXPECT_EQ(net.node(0).members().size(), 3u);
+}
+
+TEST(SwimRules, VersionRangeFollowsMemberlistVerifyProtocol) {
+  VersionRange range;
+  const std::vector<uint8_t> a = {1, 5, 2, 2, 5, 5};
+  const std::vector<uint8_t> b = {2, 4, 3, 3, 4, 4};
+  range.narrow(SwimState::kAlive, a);
+  range.narrow(SwimState::kAlive, b);
+  range.narrow(SwimState::kDead, std::vector<uint8_t>{5, 5, 5, 5, 5, 5});  // not alive: ignored
+  range.narrow(SwimState::kAlive, std::vector<uint8_t>{});                 // no versions: ignored
+  EXPECT_FALSE(range.admits(a));  // its delegate version 5 is above the range, [3, 4]
+  EXPECT_TRUE(range.admits(b));
+  EXPECT_TRUE(range.admits(std::vector<uint8_t>{1, 9, 4, 1, 9, 3}));
+  EXPECT_FALSE(range.admits(std::vector<uint8_t>{1, 9, 5, 1, 9, 3}));  // pcur above min pmax
+  EXPECT_FALSE(range.admits(std::vector<uint8_t>{}));                  // no versions: zeros
+}
+
+}  // namespace
+}  // namespace rumor::core

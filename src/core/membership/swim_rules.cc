@@ -1,5 +1,7 @@
 #include "core/membership/swim_rules.h"
 
+#include <algorithm>
+
 namespace rumor::core {
 
 std::string_view swim_state_name(SwimState s) {
@@ -183,6 +185,20 @@ SwimState merge_as(SwimState remote) {
       break;
   }
   return SwimState::kSuspect;
+}
+
+void VersionRange::narrow(SwimState state, std::span<const uint8_t> vsn) {
+  if (state != SwimState::kAlive || vsn.size() < 6) return;
+  pmin_ = std::max(pmin_, vsn[0]);
+  pmax_ = std::min(pmax_, vsn[1]);
+  dmin_ = std::max(dmin_, vsn[3]);
+  dmax_ = std::min(dmax_, vsn[4]);
+}
+
+bool VersionRange::admits(std::span<const uint8_t> vsn) const {
+  const uint8_t pcur = vsn.size() >= 6 ? vsn[2] : 0;
+  const uint8_t dcur = vsn.size() >= 6 ? vsn[5] : 0;
+  return pcur >= pmin_ && pcur <= pmax_ && dcur >= dmin_ && dcur <= dmax_;
 }
 
 }  // namespace rumor::core

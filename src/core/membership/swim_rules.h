@@ -114,6 +114,20 @@ DeadAction decide_dead(const KnownMember* known, uint32_t incoming_inc, bool abo
 // limit, kept for equality).
 uint32_t refute_incarnation(uint32_t own, uint32_t accused);
 
+// memberlist verifyProtocol (state.go), run before a push-pull is merged: the protocol
+// versions every alive member (local or remote) understands narrow a range, [max of pmin, min of
+// pmax] for memberlist and [max of dmin, min of dmax] for the delegate; then every member, in
+// any state, must be running (pcur, dcur) inside it, or the whole push-pull is refused. A Vsn
+// shorter than 6 bytes counts as no versions: skipped when narrowing, zeros when checked.
+class VersionRange {
+ public:
+  void narrow(SwimState state, std::span<const uint8_t> vsn);
+  bool admits(std::span<const uint8_t> vsn) const;
+
+ private:
+  uint8_t pmin_ = 0, pmax_ = 255, dmin_ = 0, dmax_ = 255;
+};
+
 // --- push-pull merge (state.go mergeState) --------------------------------------------------
 
 enum class MergeRule : uint8_t {
