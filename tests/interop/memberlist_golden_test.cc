@@ -445,8 +445,10 @@ TEST(GoDecodesOurBytes, EveryMessageReadsBackAsOurValue) {
 
 // Checks one capture: every record decodes with no error and re-encodes byte for byte; returns
 // the kinds of traffic it held.
+// A leave that memberlist could not broadcast in time on a loaded machine
+// (capture["leave_error"]) is not a decoding failure: the caller retakes the capture until a
+// leave has been seen.
 std::set<std::string> check_capture(const json& capture) {
-  EXPECT_EQ(capture["leave_error"], "");
   const json& records = capture["records"];
   std::set<std::string> seen;
   for (const json& rec : records) {
@@ -533,8 +535,13 @@ TEST(GoMemberlistTraffic, DecodesWithoutErrorsAndReencodesByteForByte) {
       "part 8", "ack with payload", "leave",  "compound",
       "crc",    "push-pull",        "join",   "push-pull of both nodes with user state"};
   std::set<std::string> seen;
+  std::string leave_errors;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    const std::set<std::string> got = check_capture(run_go("capture"));
+    const json capture = run_go("capture");
+    if (capture["leave_error"] != "") {
+      leave_errors += " [" + capture["leave_error"].get<std::string>() + "]";
+    }
+    const std::set<std::string> got = check_capture(capture);
     if (::testing::Test::HasFailure()) return;
     seen.insert(got.begin(), got.end());
     if (std::all_of(wanted.begin(), wanted.end(),
@@ -543,7 +550,8 @@ TEST(GoMemberlistTraffic, DecodesWithoutErrorsAndReencodesByteForByte) {
     }
   }
   for (const std::string& want : wanted) {
-    EXPECT_EQ(seen.count(want), 1u) << "no " << want << " in three captures";
+    EXPECT_EQ(seen.count(want), 1u)
+        << "no " << want << " in three captures; leave errors:" << leave_errors;
   }
 }
 
