@@ -152,7 +152,7 @@ class SwimWorld {
   void reconnect(uint32_t i, Time now);
   void stop_node(uint32_t i, Time now);
   void add_stats(const SwimNode& node);
-  void close_crash(uint32_t c, Time now);
+  void close_crash(uint32_t c);
   void finish(Time end);
 
   SimConfig config_;
@@ -615,7 +615,7 @@ void SwimWorld::crash(uint32_t c, Time now) {
   stop_node(i, now);
 }
 
-void SwimWorld::close_crash(uint32_t c, Time now) {
+void SwimWorld::close_crash(uint32_t c) {
   if (crash_closed_[c]) return;
   crash_closed_[c] = 1;
   const Crash& cr = config_.crashes[c];
@@ -635,12 +635,11 @@ void SwimWorld::close_crash(uint32_t c, Time now) {
   result_.crashes.push_back(d);
   suspect_at_[c] = {};
   dead_at_[c] = {};
-  (void)now;
 }
 
 void SwimWorld::restart(uint32_t c, Time now) {
   const uint32_t i = config_.crashes[c].node;
-  close_crash(c, now);
+  close_crash(c);
   active_crash_[i] = -1;
   gen_[i]++;
   if (options_.trace) options_.trace->restart(now, i, gen_[i]);
@@ -796,7 +795,7 @@ void SwimWorld::finish(Time end) {
   checkers_.finish(
       end, [this](uint32_t i) -> const SwimNode* { return live(i) ? nodes_[i].get() : nullptr; });
   for (uint32_t c = 0; c < config_.crashes.size(); ++c) {
-    if (at_seconds(config_.crashes[c].at) <= end && !crash_closed_[c]) close_crash(c, end);
+    if (at_seconds(config_.crashes[c].at) <= end && !crash_closed_[c]) close_crash(c);
   }
   std::sort(result_.crashes.begin(), result_.crashes.end(),
             [](const SwimCrashStats& a, const SwimCrashStats& b) {

@@ -265,7 +265,7 @@ class SwimNode {
   void probe_deadline(Time now);
   void finish_probe(bool acked, Time now);
   wire::ml::Ping make_ping(uint32_t seq, NameId target) const;
-  void on_ping(Time now, const Address& from, std::span<const uint8_t> body);
+  void on_ping(const Address& from, std::span<const uint8_t> body);
   void on_indirect_ping(Time now, const Address& from, std::span<const uint8_t> body);
   void on_ack(Time now, std::span<const uint8_t> body);
   void on_ack_seq(Time now, uint32_t seq);
@@ -285,7 +285,7 @@ class SwimNode {
   void on_alive(Time now, const AliveView& a);
   void on_suspect(Time now, uint32_t incarnation, std::string_view node, std::string_view from);
   void on_dead(Time now, uint32_t incarnation, std::string_view node, std::string_view from);
-  void refute(uint32_t accused, Time now);
+  void refute(uint32_t accused);
   void broadcast_self_alive();
   void broadcast_alive(const SwimMember& m);
   Suspected* suspicion_of(NameId name);

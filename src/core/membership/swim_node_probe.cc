@@ -101,8 +101,7 @@ void SwimNode::probe_timeout(Time now) {
       ml::Bytes(std::vector<uint8_t>(self_addr_.ip_bytes().begin(), self_addr_.ip_bytes().end()));
   req.source_port = self_addr_.port;
   req.source_node = std::string(directory_.name(self_name_));
-  const std::vector<uint32_t> peers = picked_;
-  for (uint32_t idx : peers) {
+  for (uint32_t idx : picked_) {  // sending does not draw members, so picked_ stays put
     const SwimMember& peer = members_[idx];
     req.nack = config_.nacks && peer.vsn[1] >= 4;
     if (req.nack) ++probe_.expected_nacks;
@@ -150,8 +149,7 @@ void SwimNode::finish_probe(bool acked, Time now) {
   next_probe_ = std::max(next_probe_, now);
 }
 
-void SwimNode::on_ping(Time now, const Address& from, std::span<const uint8_t> body) {
-  (void)now;
+void SwimNode::on_ping(const Address& from, std::span<const uint8_t> body) {
   ml::Ping ping;
   if (auto err = ml::decode(body, ping)) {
     ++decode_errors_[static_cast<size_t>(*err)];
@@ -283,7 +281,7 @@ void SwimNode::expire_relays(Time now) {
 void SwimNode::dispatch(Time now, const Address& from, const ml::PacketPart& part) {
   switch (part.type) {
     case ml::MsgType::kPing:
-      on_ping(now, from, part.body);
+      on_ping(from, part.body);
       return;
     case ml::MsgType::kIndirectPing:
       on_indirect_ping(now, from, part.body);

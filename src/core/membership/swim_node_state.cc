@@ -104,7 +104,7 @@ void SwimNode::on_alive(Time now, const AliveView& a) {
       return;
     case AliveAction::kRefute:
       clear_suspicion(self_name_);
-      refute(a.incarnation, now);
+      refute(a.incarnation);
       return;
     case AliveAction::kApply:
       break;
@@ -148,7 +148,7 @@ void SwimNode::on_suspect(Time now, uint32_t incarnation, std::string_view node,
       return;
     case SuspectAction::kRefute:
       if (leaving_) return;  // a leaving node no longer defends itself
-      refute(incarnation, now);
+      refute(incarnation);
       return;
     case SuspectAction::kConfirm:
       // Lifeguard: an independent suspicion shortens the timer; pass it on so others count it.
@@ -183,7 +183,7 @@ void SwimNode::on_dead(Time now, uint32_t incarnation, std::string_view node,
       ++stats_.ignored;
       return;
     case DeadAction::kRefute:
-      refute(incarnation, now);
+      refute(incarnation);
       return;
     case DeadAction::kApplyDead:
     case DeadAction::kApplyLeft:
@@ -201,12 +201,11 @@ void SwimNode::on_dead(Time now, uint32_t incarnation, std::string_view node,
 
 // Someone believes this node is suspect or dead (or alive with other metadata): take an
 // incarnation above the claim and say so. Lifeguard counts it against this node's health.
-void SwimNode::refute(uint32_t accused, Time now) {
+void SwimNode::refute(uint32_t accused) {
   ++stats_.refutes;
   incarnation_ = refute_incarnation(incarnation_, accused);
   SwimMember* me = find_mut(self_name_);
   me->incarnation = incarnation_;
-  (void)now;
   if (config_.awareness) awareness_.apply_delta(1);
   broadcast_self_alive();
 }
