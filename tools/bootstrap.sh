@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for rumor, builds it, and runs one of three jobs:
 #
-#   tools/bootstrap.sh demo    # install what is missing, build rumor, run the main job (a plot)
+#   tools/bootstrap.sh demo    # install what is missing, build rumor, run the main job (rumor demo)
 #   tools/bootstrap.sh test    # install what is missing, build, run the whole default test suite
 #   tools/bootstrap.sh build   # install what is missing, build everything
 #
@@ -26,7 +26,7 @@ set -euo pipefail
 
 usage() {
   echo "usage: $0 demo|test|build" >&2
-  echo "  demo   install what is missing, build, run the main job (writes out/main-job.svg)" >&2
+  echo "  demo   install what is missing, build, run the main job (rumor demo: a 5-agent cluster)" >&2
   echo "  test   install what is missing, build, run the whole default test suite" >&2
   echo "  build  install what is missing, build" >&2
   exit 2
@@ -121,6 +121,9 @@ packages=(
   libmsgpack-cxx-dev zlib1g-dev             # the memberlist wire codec: msgpack, CRC32
   golang-go                                 # tests/interop: the real Go memberlist, built offline
   golang-github-hashicorp-memberlist-dev golang-github-hashicorp-go-msgpack-dev
+  libasio-dev libcpp-httplib-dev libspdlog-dev  # the agent: event loop, HTTP API, logging
+  libssl-dev libbrotli-dev                  # headers cpp-httplib's header includes
+  iproute2 iptables libnetfilter-queue-dev  # tests/e2e: network namespaces, loss and latency
 )
 
 # Installed means dpkg says "install ok installed" (not just "config files left behind"). The
@@ -192,14 +195,10 @@ end_step
 # --- 4. demo: the main job --------------------------------------------------------------------
 
 if [[ "$mode" == "demo" ]]; then
-  begin_step "main job: rumor sim, 1000 nodes, 3 modes"
-  mkdir -p out
-  "$build_dir/src/cli/rumor" sim --nodes 1000 --compare push,pull,push-pull --seed 1 \
-    --plot out/main-job.svg
+  begin_step "main job: rumor demo (5 agents on loopback: converge, kill -9, detect, rejoin)"
+  "$build_dir/src/cli/rumor" demo
   end_step
   print_summary
-  echo
-  echo "bootstrap demo: the plot is $root/out/main-job.svg (open it in a browser)"
   exit 0
 fi
 
@@ -225,13 +224,13 @@ configure "$asan_dir" -DRUMOR_SANITIZE=ON -DRUMOR_BENCH=OFF \
 ninja -C "$asan_dir" -j "$jobs"
 end_step
 
-begin_step "ctest in $asan_dir/ (ASan + UBSan): labels unit|sim"
+begin_step "ctest in $asan_dir/ (ASan + UBSan): labels unit|sim|net"
 # Report every finding with a stack, and fail the test on it.
 asan_defaults=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
 export ASAN_OPTIONS="${ASAN_OPTIONS:-$asan_defaults}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 ctest --test-dir "$asan_dir" --output-on-failure --no-tests=error -j2 --timeout "$test_timeout" \
-  -L 'unit|sim'
+  -L 'unit|sim|net'
 end_step
 
 begin_step "fuzz: every harness for ${fuzz_seconds}s (tools/run_fuzz.sh)"

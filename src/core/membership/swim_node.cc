@@ -87,8 +87,15 @@ void SwimNode::join(Time now, std::span<const Address> seeds) {
   for (const Address& seed : seeds) {
     std::vector<uint8_t> bytes;
     encode_local_state(/*join=*/true, bytes);
-    open_stream(seed, StreamKind::kPushPull, 0, std::move(bytes), now);
+    if (open_stream(seed, StreamKind::kPushPull, 0, std::move(bytes), now) != 0) {
+      streams_.back().join = true;
+    }
   }
+}
+
+size_t SwimNode::joins_in_flight() const {
+  return static_cast<size_t>(
+      std::count_if(streams_.begin(), streams_.end(), [](const OpenStream& s) { return s.join; }));
 }
 
 bool SwimNode::restore_member(Time now, IdentityId identity, uint32_t incarnation) {
@@ -333,6 +340,11 @@ uint32_t SwimNode::transmit_limit() const {
 // ---- sending -----------------------------------------------------------------------------
 
 void SwimNode::push_transmit(SwimTransmit t) {
+  if (t.channel == Channel::kPacket) {
+    stats_.sent.add_packet(t.bytes);
+  } else {
+    stats_.sent.add(t.bytes);
+  }
   if (transmits_.size() >= kMaxTransmits) {
     transmits_.pop_front();
     ++stats_.transmits_dropped;
@@ -428,6 +440,26 @@ uint64_t SwimNode::open_stream(const Address& to, StreamKind kind, uint32_t seq,
 }  // namespace rumor::core
 
 namespace rumor::core {
+
+void MessageCounts::add_packet(std::span<const uint8_t> packet) {
+  constexpr size_t kCrcHeader = 5;  // type byte + big-endian crc32
+  if (!packet.empty() && packet[0] == static_cast<uint8_t>(ml::MsgType::kHasCrc)) {
+    packet = packet.size() > kCrcHeader ? packet.subspan(kCrcHeader) : packet.subspan(0, 0);
+  }
+  if (packet.size() < 2 || packet[0] != static_cast<uint8_t>(ml::MsgType::kCompound)) {
+    add(packet);
+    return;
+  }
+  // Compound: type, u8 count, count big-endian u16 lengths, then the parts back to back.
+  const size_t count = packet[1];
+  size_t offset = 2 + 2 * count;
+  for (size_t i = 0; i < count && 3 + 2 * i < packet.size() && offset <= packet.size(); ++i) {
+    const size_t len = (size_t{packet[2 + 2 * i]} << 8) | packet[3 + 2 * i];
+    if (len > packet.size() - offset) return;
+    add(packet.subspan(offset, len));
+    offset += len;
+  }
+}
 
 Duration push_pull_scale(Duration interval, size_t n) {
   constexpr size_t kThreshold = 32;

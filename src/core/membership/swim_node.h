@@ -104,6 +104,24 @@ struct SwimMember {
   wire::ml::Vsn vsn{};
 };
 
+// Messages and their bytes by memberlist message type (MsgType 0..13 index the arrays). The
+// parts of a compound count one by one; the compound and CRC wrappers are not messages. Only
+// grows.
+struct MessageCounts {
+  static constexpr size_t kTypes = 14;
+  std::array<uint64_t, kTypes> messages{};
+  std::array<uint64_t, kTypes> bytes{};
+
+  // One message: its first byte is its type (other types are not counted).
+  void add(std::span<const uint8_t> msg) {
+    if (msg.empty() || msg[0] >= kTypes) return;
+    ++messages[msg[0]];
+    bytes[msg[0]] += msg.size();
+  }
+  // A whole datagram as the node sends it: a CRC wrapper and a compound are opened.
+  void add_packet(std::span<const uint8_t> packet);
+};
+
 // What a node counts; every counter only grows.
 struct SwimStats {
   uint64_t probes = 0;           // probes started
@@ -127,6 +145,8 @@ struct SwimStats {
   uint64_t transmits_dropped = 0;
   uint64_t relays_dropped = 0;
   uint64_t streams_dropped = 0;  // over the open-stream limit, or timed out
+  MessageCounts sent;            // packets and streams this node wrote
+  MessageCounts received;        // messages it read (after unwrapping)
 };
 
 // What the node starts as.
@@ -188,11 +208,21 @@ class SwimNode {
   uint32_t incarnation() const { return incarnation_; }
   bool has_left() const { return leaving_; }
   size_t joined_count() const { return joined_count_; }
+  // Join push-pulls still waiting for their seed's answer (neither replied nor failed).
+  size_t joins_in_flight() const;
   // Members in probe order, this node included.
   const std::vector<SwimMember>& members() const { return members_; }
   const SwimMember* find(NameId name) const;
+  // A member's metadata (empty if none); valid until the node next changes it.
+  std::span<const uint8_t> meta(const SwimMember& m) const { return meta_of(m); }
   size_t count(SwimState s) const;
   int awareness_score() const { return awareness_.score(); }
+  // Queue depths, for metrics: broadcasts waiting to be piggybacked, suspicion timers running,
+  // transmits and events the driver has not polled yet.
+  size_t broadcast_depth() const { return broadcasts_.size(); }
+  size_t suspicion_count() const { return suspicions_.size(); }
+  size_t pending_transmits() const { return transmits_.size(); }
+  size_t pending_events() const { return events_.size(); }
   const SwimStats& stats() const { return stats_; }
   const wire::ml::MlErrorCounts& decode_errors() const { return decode_errors_; }
   const Directory& directory() const { return directory_; }
@@ -229,6 +259,7 @@ class SwimNode {
     StreamKind kind = StreamKind::kPushPull;
     uint32_t seq = 0;  // kPing: the probe's seq
     Time deadline;
+    bool join = false;  // a join's push-pull (join())
   };
   struct Suspected {
     NameId member = kNoName;

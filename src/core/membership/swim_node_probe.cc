@@ -279,6 +279,11 @@ void SwimNode::expire_relays(Time now) {
 }
 
 void SwimNode::dispatch(Time now, const Address& from, const ml::PacketPart& part) {
+  const auto type = static_cast<size_t>(part.type);
+  if (type < MessageCounts::kTypes) {
+    ++stats_.received.messages[type];
+    stats_.received.bytes[type] += part.body.size() + 1;
+  }
   switch (part.type) {
     case ml::MsgType::kPing:
       on_ping(from, part.body);

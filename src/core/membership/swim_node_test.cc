@@ -192,6 +192,17 @@ TEST(SwimNode, JoinThroughOneSeedLearnsEveryMemberAndEveryoneLearnsIt) {
   }
 }
 
+TEST(SwimNode, JoinsInFlightCountSeedsUntilTheyAnswerOrFail) {
+  SwimTestNet net(3, lan(), /*formed=*/false);
+  net.crash(2);
+  const Address seeds[] = {SwimTestNet::addr(0), SwimTestNet::addr(2)};
+  net.node(1).join(net.now(), seeds);
+  EXPECT_EQ(net.node(1).joins_in_flight(), 2u);
+  net.run_for(Duration::millis(100));
+  EXPECT_EQ(net.node(1).joins_in_flight(), 0u);  // one answered, the crashed one failed
+  EXPECT_EQ(net.node(1).joined_count(), 1u);
+}
+
 TEST(SwimNode, PushPullTurnsARemoteDeadIntoSuspectNotDead) {
   SwimTestNet net(3, lan());
   ml::PushPull remote;
@@ -464,6 +475,47 @@ TEST(SwimRules, VersionRangeFollowsMemberlistVerifyProtocol) {
   EXPECT_TRUE(range.admits(std::vector<uint8_t>{1, 9, 4, 1, 9, 3}));
   EXPECT_FALSE(range.admits(std::vector<uint8_t>{1, 9, 5, 1, 9, 3}));  // pcur above min pmax
   EXPECT_FALSE(range.admits(std::vector<uint8_t>{}));                  // no versions: zeros
+}
+
+TEST(MessageCounts, CompoundAndCrcWrappersCountTheirPartsByType) {
+  std::vector<uint8_t> ping, alive;
+  wire::ml::Ping p;
+  p.seq_no = 7;
+  p.node = "b";
+  wire::ml::encode(p, ping);
+  wire::ml::Alive a;
+  a.node = "c";
+  wire::ml::encode(a, alive);
+  std::vector<std::span<const uint8_t>> parts{ping, alive};
+  std::vector<uint8_t> compound;
+  wire::ml::encode_compound(parts, compound);
+  std::vector<uint8_t> crc;
+  wire::ml::wrap_crc(compound, crc);
+
+  MessageCounts counts;
+  counts.add_packet(crc);
+  EXPECT_EQ(counts.messages[0], 1u);  // ping
+  EXPECT_EQ(counts.messages[4], 1u);  // alive
+  EXPECT_EQ(counts.bytes[0], ping.size());
+  EXPECT_EQ(counts.bytes[4], alive.size());
+  EXPECT_EQ(counts.messages[7] + counts.messages[12], 0u);  // wrappers are not messages
+
+  compound.resize(compound.size() - 1);  // a truncated compound counts what is whole
+  MessageCounts truncated;
+  truncated.add_packet(compound);
+  EXPECT_EQ(truncated.messages[0], 1u);
+  EXPECT_EQ(truncated.messages[4], 0u);
+}
+
+TEST(SwimNode, CountsSentAndReceivedMessagesByType) {
+  SwimTestNet net(3, lan());
+  net.run_for(Duration::seconds(10));
+  const SwimStats& s = net.node(0).stats();
+  EXPECT_GT(s.sent.messages[0], 0u);      // pings
+  EXPECT_GT(s.received.messages[2], 0u);  // acks
+  EXPECT_GT(s.received.messages[0], 0u);  // pings from the others
+  EXPECT_GT(s.sent.messages[2], 0u);      // acks to them
+  EXPECT_GT(s.sent.bytes[0], s.sent.messages[0]);
 }
 
 }  // namespace
