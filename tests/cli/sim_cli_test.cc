@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/run_command.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -31,18 +33,7 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-struct Output {
-  int status = -1;  // the exit status, or 128 + signal
-  std::string out;
-  std::string err;
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using Output = rumor::testing_support::CommandOutput;
 
 void write_file(const fs::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
@@ -84,44 +75,9 @@ class SimCli : public testing::Test {
     if (!dir_.empty()) fs::remove_all(dir_, ec);
   }
 
-  // Runs `rumor args...` in the temporary directory; stdout and stderr go to files there (so a
-  // large report cannot fill a pipe), stdin is /dev/null.
+  // Runs `rumor args...`; its output goes to files in the temporary directory.
   Output run(const std::vector<std::string>& args) {
-    const fs::path out_path = dir_ / "stdout.txt", err_path = dir_ / "stderr.txt";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    std::vector<std::string> argv_strings = {RUMOR_BIN};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : argv_strings)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, RUMOR_BIN, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    Output o;
-    if (rc != 0) {
-      ADD_FAILURE() << "cannot start " << RUMOR_BIN << ": error " << rc;
-      return o;
-    }
-    int wstatus = 0;
-    if (waitpid(pid, &wstatus, 0) != pid) {
-      ADD_FAILURE() << "waitpid failed for " << command_line(args);
-      return o;
-    }
-    if (WIFEXITED(wstatus)) {
-      o.status = WEXITSTATUS(wstatus);
-    } else if (WIFSIGNALED(wstatus)) {
-      o.status = 128 + WTERMSIG(wstatus);
-    }
-    o.out = read_file(out_path);
-    o.err = read_file(err_path);
-    return o;
+    return rumor::testing_support::run_command(RUMOR_BIN, args, dir_);
   }
 
   // A good run: exit 0, nothing on stderr.
@@ -458,7 +414,7 @@ TEST_F(SimCli, PlotWritesAnSvgWithOnePolylinePerMode) {
   const Output o = run_ok(args);
   EXPECT_EQ(json_lines(o, args).size(), 3u) << "JSON output stays pure with --plot";
   ASSERT_TRUE(fs::exists(plot));
-  const std::string svg = read_file(plot);
+  const std::string svg = rumor::testing_support::read_whole_file(plot);
   EXPECT_EQ(svg.rfind("<svg", 0), 0u) << svg.substr(0, 80);
   EXPECT_NE(svg.find("</svg>"), std::string::npos);
   EXPECT_EQ(count_of(svg, "<polyline"), 3u);
@@ -470,7 +426,7 @@ TEST_F(SimCli, PlotWritesAnSvgWithOnePolylinePerMode) {
   // A single mode draws one line; the table says where the plot went.
   const fs::path one = dir_ / "one.svg";
   const Output t = run_ok({"sim", "--nodes", "200", "--plot", one.string()});
-  EXPECT_EQ(count_of(read_file(one), "<polyline"), 1u);
+  EXPECT_EQ(count_of(rumor::testing_support::read_whole_file(one), "<polyline"), 1u);
   EXPECT_NE(t.out.find(one.string()), std::string::npos) << t.out;
 }
 
@@ -482,7 +438,7 @@ TEST_F(SimCli, TraceWritesJsonLinesStartingWithARunEventPerRun) {
   const Output o = run_ok(args);
   const std::vector<json> runs = json_lines(o, args);
   ASSERT_EQ(runs.size(), 2u);
-  const auto lines = lines_of(read_file(trace));
+  const auto lines = lines_of(rumor::testing_support::read_whole_file(trace));
   ASSERT_FALSE(lines.empty());
   std::vector<json> run_events;
   std::map<std::string, uint64_t> counts;
@@ -519,12 +475,15 @@ TEST_F(SimCli, SameCommandTwiceGivesByteIdenticalOutput) {
           trace.string(), "--plot",   plot.string()};
       SCOPED_TRACE(command_line(args));
       const Output a = run_ok(args);
-      const std::string trace_a = read_file(trace), plot_a = read_file(plot);
+      const std::string trace_a = rumor::testing_support::read_whole_file(trace),
+                        plot_a = rumor::testing_support::read_whole_file(plot);
       const Output b = run_ok(args);
       ASSERT_FALSE(a.out.empty());
       EXPECT_TRUE(a.out == b.out) << "stdout differs between two identical runs";
-      EXPECT_TRUE(trace_a == read_file(trace)) << "trace differs between two identical runs";
-      EXPECT_TRUE(plot_a == read_file(plot)) << "plot differs between two identical runs";
+      EXPECT_TRUE(trace_a == rumor::testing_support::read_whole_file(trace))
+          << "trace differs between two identical runs";
+      EXPECT_TRUE(plot_a == rumor::testing_support::read_whole_file(plot))
+          << "plot differs between two identical runs";
       EXPECT_GT(trace_a.size(), 0u);
     }
   }
@@ -724,10 +683,11 @@ TEST_F(SimCli, SwimSameCommandTwiceGivesByteIdenticalOutput) {
         "uniform:1:20", "--seed",     "9",      "--format", format,   "--trace",    trace.string()};
     SCOPED_TRACE(command_line(args));
     const Output a = run_ok(args);
-    const std::string trace_a = read_file(trace);
+    const std::string trace_a = rumor::testing_support::read_whole_file(trace);
     const Output b = run_ok(args);
     EXPECT_TRUE(a.out == b.out) << "stdout differs between two identical runs";
-    EXPECT_TRUE(trace_a == read_file(trace)) << "trace differs between two identical runs";
+    EXPECT_TRUE(trace_a == rumor::testing_support::read_whole_file(trace))
+        << "trace differs between two identical runs";
     EXPECT_NE(trace_a.find("\"ev\":\"crash\""), std::string::npos);
   }
   const Output table = run_ok({"sim", "--protocol", "swim", "--nodes", "12", "--duration", "30"});

@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/run_command.h"
+
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -32,24 +34,13 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-struct Output {
-  int status = -1;  // the exit status, or 128 + signal
-  std::string out;
-  std::string err;
-};
+using Output = rumor::testing_support::CommandOutput;
 
 struct Recorded {
   std::string method;
   std::string path;
   std::string body;
 };
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 size_t line_count(const std::string& text) {
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
@@ -171,57 +162,13 @@ class CliClient : public testing::Test {
   }
 
   // Runs `rumor args...` with `env` (NAME=VALUE) added to the environment, minus any inherited
-  // RUMOR_HTTP_ADDR; stdout and stderr go to files, stdin is /dev/null.
+  // RUMOR_HTTP_ADDR; its output goes to files in the temporary directory.
   Output run(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
              std::chrono::seconds limit = std::chrono::seconds(20)) {
-    const fs::path out_path = dir_ / "stdout.txt", err_path = dir_ / "stderr.txt";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    std::vector<std::string> argv_strings = {RUMOR_BIN};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : argv_strings)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
     std::vector<std::string> env_strings = env;
     for (char** e = environ; *e != nullptr; ++e)
       if (std::string(*e).rfind("RUMOR_HTTP_ADDR=", 0) != 0) env_strings.emplace_back(*e);
-    std::vector<char*> envp;
-    for (std::string& e : env_strings)
-      envp.push_back(e.data());
-    envp.push_back(nullptr);
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, RUMOR_BIN, &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    Output o;
-    if (rc != 0) {
-      ADD_FAILURE() << "cannot start " << RUMOR_BIN << ": error " << rc;
-      return o;
-    }
-    // A command that hangs is a failure, not a stuck test run.
-    int wstatus = 0;
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    pid_t done = 0;
-    while ((done = waitpid(pid, &wstatus, WNOHANG)) == 0 &&
-           std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    if (done == 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &wstatus, 0);
-      ADD_FAILURE() << "still running after " << limit.count() << " s, killed";
-    } else if (done != pid) {
-      ADD_FAILURE() << "waitpid failed";
-      return o;
-    }
-    o.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-    o.out = read_file(out_path);
-    o.err = read_file(err_path);
-    return o;
+    return rumor::testing_support::run_command(RUMOR_BIN, args, dir_, env_strings, limit);
   }
 
   // `rumor args... --http <the fake agent>`.
