@@ -23,12 +23,12 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "agent/config.h"
 #include "agent/event_hub.h"
 #include "agent/log.h"
+#include "agent/metrics.h"
 #include "agent/snapshot.h"
 #include "agent/views.h"
 #include "base/prng.h"
@@ -40,14 +40,6 @@
 namespace rumor::agent {
 
 class HttpApi;
-
-// What the agent itself counts (the node and the host count the rest).
-struct AgentCounters {
-  uint64_t join_attempts = 0;
-  uint64_t reconnects = 0;  // joins the reconnector made to failed members
-  uint64_t snapshot_errors = 0;
-  uint64_t http_requests = 0;  // updated from HTTP threads
-};
 
 class Agent {
  public:

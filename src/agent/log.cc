@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/views.h"
+
 namespace rumor::agent {
 
 namespace {
@@ -23,10 +25,9 @@ spdlog::level::level_enum to_spdlog(LogLevel l) {
   return spdlog::level::info;
 }
 
-// A JSON string literal; names from the network may be invalid UTF-8, which is replaced.
+// A JSON string literal (names from the network may be invalid UTF-8: json_text replaces it).
 std::string json_quoted(std::string_view s) {
-  return nlohmann::json(std::string(s))
-      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return json_text(nlohmann::json(std::string(s)));
 }
 
 LogLevel parse_level(std::string_view s) {

@@ -3,7 +3,6 @@
 #include <sstream>
 #include <string_view>
 
-#include "agent/agent.h"
 #include "core/wire/memberlist_codec.h"
 
 namespace rumor::agent {

@@ -14,7 +14,12 @@
 
 namespace rumor::agent {
 
-struct AgentCounters;
+// What the agent itself counts (the node and the host count the rest); loop thread only.
+struct AgentCounters {
+  uint64_t join_attempts = 0;
+  uint64_t reconnects = 0;  // joins the reconnector made to failed members
+  uint64_t snapshot_errors = 0;
+};
 
 struct MetricsInput {
   const core::SwimNode& node;

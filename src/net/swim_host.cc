@@ -1,13 +1,8 @@
 #include "net/swim_host.h"
 
-#include <algorithm>
-#include <asio/connect.hpp>
-#include <asio/read.hpp>
 #include <asio/socket_base.hpp>
-#include <asio/write.hpp>
 #include <chrono>
 
-#include "core/wire/memberlist_codec.h"
 #include "net/endpoint.h"
 
 namespace rumor::net {
