@@ -1,9 +1,11 @@
 // rumor_cluster: rumor's side of the rumor-versus-memberlist benchmark (bench/versus/run.py
 // runs it beside memberlist_harness and prints both in one table).
 //
-// It opens N SwimHosts on one Loop (one thread, one io_context) on 127.0.0.1 ports P..P+N-1
-// (UDP and TCP on the same port) with SwimConfig::lan() (memberlist's DefaultLANConfig), names
-// "n0".."n{N-1}", and measures, exactly as the Go harness measures memberlist:
+// It opens N SwimHosts on 127.0.0.1 ports P..P+N-1 (UDP and TCP on the same port) with
+// SwimConfig::lan() (memberlist's DefaultLANConfig), names "n0".."n{N-1}", spread round-robin
+// over --threads loops (one Loop and thread each; default one per started 1,000 nodes, at most
+// one per core, as memberlist's goroutines use every core), and measures, exactly as the Go
+// harness measures memberlist:
 //
 //   1. converge_s: from the moment the nodes but n0 start joining n0 until every node sees all
 //      N alive, counted from the nodes' events (kJoined adds a member to a node's view, kFailed
@@ -18,19 +20,23 @@
 //      see it) until every survivor that had it alive has marked it failed (kFailed).
 //
 // It prints one JSON line and exits 0; only a harness error (a bind failure, a bad flag) exits
-// non-zero with a one-line message. The phases are driven by a timer on the loop, so the
-// process runs on one thread, as an agent hosting many nodes would.
+// non-zero with a one-line message. The phases are driven by a timer on a control loop on the
+// main thread; a host's node, join and events are only ever touched on its own loop's thread
+// (the control thread asks through post()), and what events count is in atomics.
 #include <sys/resource.h>
 
 #include <asio/steady_timer.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "core/membership/swim_config.h"
@@ -53,6 +59,7 @@ struct Args {
   double steady_s = 30;
   double timeout_s = 120;
   int join_parallel = 64;  // joins in flight at once; 0: all
+  int threads = 0;         // loop threads; 0: one per 1,000 nodes, at most one per core
 };
 
 [[noreturn]] void fail(const std::string& message) {
@@ -79,16 +86,19 @@ Args parse_args(int argc, char** argv) {
       a.timeout_s = v;
     } else if (flag == "--join-parallel") {
       a.join_parallel = static_cast<int>(v);
+    } else if (flag == "--threads") {
+      a.threads = static_cast<int>(v);
     } else {
       fail("unknown flag " + std::string(flag) +
-           " (allowed: --nodes N --base-port P --steady-s S --timeout-s T --join-parallel K)");
+           " (allowed: --nodes N --base-port P --steady-s S --timeout-s T --join-parallel K"
+           " --threads T)");
     }
   }
   if (a.nodes < 3 || a.base_port < 1 || a.base_port + a.nodes - 1 > 65535 || a.steady_s <= 0 ||
-      a.timeout_s <= 0 || a.join_parallel < 0) {
+      a.timeout_s <= 0 || a.join_parallel < 0 || a.threads < 0 || a.threads > 256) {
     fail(
         "need --nodes >= 3, ports within 1..65535, --steady-s > 0, --timeout-s > 0 and "
-        "--join-parallel >= 0");
+        "--join-parallel >= 0, --threads in 0..256");
   }
   return a;
 }
@@ -126,54 +136,95 @@ asio::steady_timer::duration seconds(double s) {
   return std::chrono::duration_cast<asio::steady_timer::duration>(std::chrono::duration<double>(s));
 }
 
+// One loop thread and the hosts it drives. Everything about a host (its node, its join, its
+// events) is touched only on its shard's thread; the control thread asks through post().
+struct Shard {
+  Loop loop;
+  rumor::core::Directory directory;  // one name table per thread: a Directory is not shared
+  std::vector<int> members;          // the hosts on this shard, in join order
+  size_t next_join = 0;              // members[next_join] is the next to join
+  std::unique_ptr<asio::steady_timer> sweep;
+  std::thread thread;
+};
+
+// What a host's joins and the window count; summed over hosts on their own threads.
+struct Totals {
+  uint64_t packets = 0, packet_bytes = 0, streams = 0, stream_bytes = 0;
+  uint64_t refused = 0, failed = 0, timed_out = 0, send_failed = 0;
+  int not_joined = 0;               // hosts but n0 whose join got no push-pull reply
+  rumor::core::MessageCounts sent;  // by memberlist message type
+};
+
 // The whole run: the nodes, what their events say, and the phases, each started by the last.
+// The phases run on the control loop (the main thread); the hosts on the shards' loops.
 class Cluster {
  public:
-  Cluster(Loop& loop, const Args& args)
-      : loop_(loop),
-        args_(args),
+  Cluster(const Args& args)
+      : args_(args),
         n_(args.nodes),
         victim_(args.nodes - 1),
         victim_name_(node_name(args.nodes - 1)),
-        timer_(loop.io()),
-        sweep_(loop.io()),
-        views_(n_, 1),  // a node sees itself; it gets no event about itself
-        victim_alive_(n_, false),
-        marked_(n_, false) {}
+        timer_(control_.io()),
+        views_(new std::atomic<int>[args.nodes]),
+        joins_(args.nodes),
+        victim_alive_(new std::atomic<bool>[args.nodes]),
+        marked_(new std::atomic<bool>[args.nodes]) {
+    for (int i = 0; i < n_; ++i) {
+      views_[i] = 1;  // a node sees itself; it gets no event about itself
+      victim_alive_[i] = false;
+      marked_[i] = false;
+    }
+    // Default: a loop thread per started 1,000 nodes, at most one per core. Below that one
+    // loop is cheaper: packets between hosts on one loop are handled in the same wake-up,
+    // while a packet to another thread wakes it.
+    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    const int threads = args.threads > 0 ? args.threads : std::min(cores, (n_ + 999) / 1000);
+    for (int k = 0; k < threads; ++k)
+      shards_.push_back(std::make_unique<Shard>());
+  }
 
   void open() {
     const auto config = rumor::core::SwimConfig::lan();
-    hosts_.reserve(n_);
+    hosts_.resize(n_);
+    shard_of_.resize(n_);
     for (int i = 0; i < n_; ++i) {
+      Shard& shard = *shards_[i % shards_.size()];
       rumor::net::SwimHostOptions options;
       options.name = node_name(i);
       options.bind = rumor::core::Address::v4(127, 0, 0, 1, static_cast<uint16_t>(port(i)));
-      // One name table for the whole process, as the simulator's world shares one: every node
-      // would otherwise intern all N names and addresses again.
-      options.shared_directory = &directory_;
-      auto host = SwimHost::open(loop_, config, options);
+      // One name table per shard, as the simulator's world shares one: every node would
+      // otherwise intern all N names and addresses again.
+      options.shared_directory = &shard.directory;
+      auto host = SwimHost::open(shard.loop, config, options);
       if (!host) fail("node " + options.name + ": " + host.message());
-      hosts_.push_back(std::move(*host));
-      hosts_.back()->set_event_handler([this, i](const SwimEvent& e) { on_event(i, e); });
+      hosts_[i] = std::move(*host);
+      hosts_[i]->set_event_handler([this, i](const SwimEvent& e) { on_event(i, e); });
+      shard_of_[i] = &shard;
+      if (i != 0) shard.members.push_back(i);
     }
   }
 
-  // Phase 1: everyone but n0 joins n0.
-  void start() {
-    t0_ = Loop::now();
-    joins_.assign(n_, Join{});
-    next_join_ = 1;
-    join_more();
-    sweep();
+  // Phase 1: everyone but n0 joins n0, each shard starting its own hosts' joins.
+  void run() {
+    t0_ns_ = Loop::now().ns();
+    for (auto& shard : shards_) {
+      Shard* sh = shard.get();
+      sh->sweep = std::make_unique<asio::steady_timer>(sh->loop.io());
+      sh->thread = std::thread([sh] { sh->loop.run(); });
+      sh->loop.post([this, sh] { sweep(*sh); });
+    }
     wait(args_.timeout_s, [this] { steady(); });
+    control_.run();
+    for (auto& shard : shards_) {
+      shard->loop.stop();
+      shard->thread.join();
+    }
   }
 
  private:
   int port(int i) const { return args_.base_port + i; }
 
-  rumor::core::Directory directory_{1u << 24};
-
-  // A join in flight, and what its host's stream errors stood at when it began.
+  // A join in flight (shard thread only), and what its host's stream errors stood at then.
   struct Join {
     bool in_flight = false;
     uint64_t errors = 0;
@@ -184,13 +235,17 @@ class Cluster {
     return ns.streams_refused + ns.streams_failed + ns.streams_timed_out;
   }
 
-  // Starts joins until join_parallel are in flight (or all, if it is 0).
-  void join_more() {
+  // Starts this shard's next joins while fewer than join_parallel are in flight in all.
+  void join_more(Shard& shard) {
     const auto seed = rumor::core::Address::v4(127, 0, 0, 1, static_cast<uint16_t>(port(0)));
-    while (next_join_ < n_ && (args_.join_parallel == 0 || in_flight_ < args_.join_parallel)) {
-      const int i = next_join_++;
+    while (shard.next_join < shard.members.size()) {
+      if (args_.join_parallel > 0 && in_flight_.fetch_add(1) >= args_.join_parallel) {
+        in_flight_.fetch_sub(1);
+        return;
+      }
+      if (args_.join_parallel == 0) in_flight_.fetch_add(1);
+      const int i = shard.members[shard.next_join++];
       joins_[i] = Join{true, stream_errors(i), Loop::now()};
-      ++in_flight_;
       hosts_[i]->join(std::span(&seed, 1));
     }
   }
@@ -204,24 +259,27 @@ class Cluster {
                       now - j.started > Duration::seconds(11);
     if (!done) return;
     j.in_flight = false;
-    --in_flight_;
+    in_flight_.fetch_sub(1);
   }
 
-  // Every 10 ms while joins remain: catches joins that failed (a success is seen at once, by
-  // its events).
-  void sweep() {
-    if (next_join_ >= n_ && in_flight_ == 0) return;
+  // Every 10 ms while the shard has joins to start or in flight: catches joins that failed (a
+  // success is seen at once, by its events) and starts more.
+  void sweep(Shard& shard) {
     const Time now = Loop::now();
-    for (int i = 1; i < next_join_; ++i) {
-      check_join(i, now);
+    bool pending = shard.next_join < shard.members.size();
+    for (size_t k = 0; k < shard.next_join; ++k) {
+      check_join(shard.members[k], now);
+      pending = pending || joins_[shard.members[k]].in_flight;
     }
-    join_more();
-    sweep_.expires_after(std::chrono::milliseconds(10));
-    sweep_.async_wait([this](const asio::error_code& ec) {
-      if (!ec) sweep();
+    join_more(shard);
+    if (!pending) return;
+    shard.sweep->expires_after(std::chrono::milliseconds(10));
+    shard.sweep->async_wait([this, &shard](const asio::error_code& ec) {
+      if (!ec) sweep(shard);
     });
   }
 
+  // On host i's shard thread.
   void on_event(int i, const SwimEvent& e) {
     const bool is_victim = hosts_[i]->directory().name(e.member) == victim_name_;
     switch (e.kind) {
@@ -230,28 +288,28 @@ class Cluster {
           check_join(i, Loop::now());
           // Not join_more() here: this runs inside host i's flush; the next joins start from
           // the loop, at once.
-          if (!joins_[i].in_flight) loop_.post([this] { join_more(); });
+          if (!joins_[i].in_flight) {
+            Shard* sh = shard_of_[i];
+            sh->loop.post([this, sh] { join_more(*sh); });
+          }
         }
         if (is_victim) victim_alive_[i] = true;
-        if (++views_[i] == n_ && ++full_views_ == n_ && joining_) {
-          joining_ = false;
+        if (views_[i].fetch_add(1) + 1 == n_ && full_views_.fetch_add(1) + 1 == n_ &&
+            joining_.exchange(false)) {
+          converge_ns_ = Loop::now().ns() - t0_ns_;
           converged_ = true;
-          converge_s_ = (Loop::now() - t0_).sec();
-          timer_.cancel();  // runs the waiting phase's next step now
+          control_.post([this] { timer_.cancel(); });  // the waiting phase's next step, now
         }
         break;
       case SwimEventKind::kFailed:
       case SwimEventKind::kLeft:
-        if (views_[i]-- == n_) --full_views_;
+        if (views_[i].fetch_sub(1) == n_) full_views_.fetch_sub(1);
         if (is_victim && i != victim_) {
           victim_alive_[i] = false;
-          if (killed_ && !marked_[i]) {
-            marked_[i] = true;
-            if (++detected_count_ == expected_ && !detected_) {
-              detected_ = true;
-              detect_s_ = (Loop::now() - kill_at_).sec();
-              timer_.cancel();
-            }
+          if (killed_ && !marked_[i].exchange(true) &&
+              detected_count_.fetch_add(1) + 1 == expected_ && !detected_.exchange(true)) {
+            detect_ns_ = Loop::now().ns() - kill_at_ns_;
+            control_.post([this] { timer_.cancel(); });
           }
         }
         break;
@@ -267,37 +325,65 @@ class Cluster {
     timer_.async_wait([next](const asio::error_code&) { next(); });
   }
 
-  // Counters summed over all nodes: what the window measures, and what explains it.
-  struct Totals {
-    uint64_t packets = 0, packet_bytes = 0, streams = 0, stream_bytes = 0;
-    uint64_t refused = 0, failed = 0, timed_out = 0, send_failed = 0;
-  };
-  Totals totals() const {
-    Totals t;
-    for (const auto& h : hosts_) {
-      const auto& s = h->node().stats();
-      const auto& ns = h->net_stats();
-      t.packets += s.packets_sent;
-      t.packet_bytes += s.packet_bytes_sent;
-      t.streams += s.streams_opened;
-      t.stream_bytes += s.stream_bytes_sent;
-      t.refused += ns.streams_refused;
-      t.failed += ns.streams_failed;
-      t.timed_out += ns.streams_timed_out;
-      t.send_failed += ns.packets_send_failed;
+  // Counters summed over all nodes, each shard summing its own hosts on its own thread.
+  Totals totals() {
+    std::vector<std::future<Totals>> parts;
+    for (auto& shard : shards_) {
+      auto done = std::make_shared<std::promise<Totals>>();
+      parts.push_back(done->get_future());
+      Shard* sh = shard.get();
+      sh->loop.post([this, sh, done] {
+        Totals t;
+        for (int i : sh->members)
+          add(t, i);
+        if (sh == shards_[0].get()) add(t, 0);
+        done->set_value(t);
+      });
     }
-    return t;
+    Totals sum;
+    for (auto& f : parts) {
+      const Totals t = f.get();
+      sum.packets += t.packets;
+      sum.packet_bytes += t.packet_bytes;
+      sum.streams += t.streams;
+      sum.stream_bytes += t.stream_bytes;
+      sum.refused += t.refused;
+      sum.failed += t.failed;
+      sum.timed_out += t.timed_out;
+      sum.send_failed += t.send_failed;
+      sum.not_joined += t.not_joined;
+      for (size_t k = 0; k < rumor::core::MessageCounts::kTypes; ++k) {
+        sum.sent.messages[k] += t.sent.messages[k];
+        sum.sent.bytes[k] += t.sent.bytes[k];
+      }
+    }
+    return sum;
+  }
+  void add(Totals& t, int i) const {
+    const auto& s = hosts_[i]->node().stats();
+    const auto& ns = hosts_[i]->net_stats();
+    t.packets += s.packets_sent;
+    t.packet_bytes += s.packet_bytes_sent;
+    t.streams += s.streams_opened;
+    t.stream_bytes += s.stream_bytes_sent;
+    t.refused += ns.streams_refused;
+    t.failed += ns.streams_failed;
+    t.timed_out += ns.streams_timed_out;
+    t.send_failed += ns.packets_send_failed;
+    if (i != 0 && hosts_[i]->node().joined_count() == 0) ++t.not_joined;
+    for (size_t k = 0; k < rumor::core::MessageCounts::kTypes; ++k) {
+      t.sent.messages[k] += s.sent.messages[k];
+      t.sent.bytes[k] += s.sent.bytes[k];
+    }
   }
 
   // Phase 2: the steady state, right after convergence (or the give-up).
   void steady() {
     joining_ = false;
-    for (int i = 1; i < n_; ++i) {
-      if (hosts_[i]->node().joined_count() == 0) ++joins_failed_;
-    }
     full_views_at_timeout_ = full_views_;
     cpu0_ = cpu_seconds();
     start_ = totals();
+    joins_failed_ = start_.not_joined;
     wall0_ = Loop::now();
     timer_.expires_after(seconds(args_.steady_s));
     timer_.async_wait([this](const asio::error_code&) {
@@ -314,16 +400,20 @@ class Cluster {
     });
   }
 
-  // Phase 3: the victim stops without a leave.
+  // Phase 3: the victim stops without a leave, on its own thread.
   void kill() {
+    int expected = 0;
     for (int i = 0; i < n_; ++i) {
-      if (i != victim_ && victim_alive_[i]) ++expected_;
+      if (i != victim_ && victim_alive_[i]) ++expected;
     }
-    killed_ = true;
-    kill_at_ = Loop::now();
-    hosts_[victim_]->close();
-    if (expected_ == 0) return finish();
+    expected_ = expected;
+    if (expected == 0) return finish();
     wait(args_.timeout_s, [this] { finish(); });
+    shard_of_[victim_]->loop.post([this] {
+      kill_at_ns_ = Loop::now().ns();
+      killed_ = true;
+      hosts_[victim_]->close();
+    });
   }
 
   void finish() {
@@ -353,19 +443,29 @@ class Cluster {
     nlohmann::ordered_json j;
     j["impl"] = "rumor";
     j["nodes"] = n_;
-    j["converged"] = converged_;
-    j["converge_s"] = converged_ ? nlohmann::ordered_json(converge_s_) : nullptr;
+    j["threads"] = shards_.size();
+    j["converged"] = converged_.load();
+    j["converge_s"] = converged_
+                          ? nlohmann::ordered_json(static_cast<double>(converge_ns_.load()) / 1e9)
+                          : nullptr;
     j["full_views"] = converged_ ? n_ : full_views_at_timeout_;
     j["full_views_end"] = full_views_end_;
     j["cpu_pct"] = cpu_pct_;
     j["peak_rss_mib"] = peak_rss_mib_;
     j["rss_end_mib"] = rss_end_mib_;
     j["bytes_per_node_s"] = bytes_per_node_s_;
-    j["detected"] = detected_;
-    j["detect_s"] = detected_ ? nlohmann::ordered_json(detect_s_) : nullptr;
+    j["detected"] = detected_.load();
+    j["detect_s"] =
+        detected_ ? nlohmann::ordered_json(static_cast<double>(detect_ns_.load()) / 1e9) : nullptr;
     j["note"] = note;
     std::printf("%s\n", j.dump().c_str());
-    // The breakdown behind the figures, for a person reading a run by hand (run.py ignores it).
+    report_breakdown();
+    std::fflush(stdout);
+    control_.stop();
+  }
+
+  // The breakdown behind the figures, for a person reading a run by hand (run.py ignores it).
+  void report_breakdown() {
     const Totals t = totals();
     std::fprintf(stderr,
                  "rumor_cluster: steady window: %llu packets, %llu packet bytes, %llu streams, "
@@ -379,31 +479,47 @@ class Cluster {
                  static_cast<unsigned long long>(t.failed),
                  static_cast<unsigned long long>(t.timed_out),
                  static_cast<unsigned long long>(t.send_failed));
-    std::fflush(stdout);
-    loop_.stop();
+    std::fprintf(stderr, "rumor_cluster: steady window, messages sent by type (count/bytes):");
+    for (size_t k = 0; k < rumor::core::MessageCounts::kTypes; ++k) {
+      const uint64_t m = end_.sent.messages[k] - start_.sent.messages[k];
+      if (m == 0) continue;
+      std::fprintf(stderr, " %zu:%llu/%llu", k, static_cast<unsigned long long>(m),
+                   static_cast<unsigned long long>(end_.sent.bytes[k] - start_.sent.bytes[k]));
+    }
+    std::fprintf(stderr, "\n");
   }
 
-  Loop& loop_;
   Args args_;
   int n_;
   int victim_;
   std::string victim_name_;
+  Loop control_;
   asio::steady_timer timer_;
-  asio::steady_timer sweep_;
-  std::vector<std::unique_ptr<SwimHost>> hosts_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::vector<std::unique_ptr<SwimHost>> hosts_;  // destroyed before the shards' loops
+  std::vector<Shard*> shard_of_;
 
-  std::vector<int> views_;  // members each node sees alive, itself included
-  int full_views_ = 0;      // nodes that see all n_
-  bool joining_ = true;     // phase 1: convergence still counts
-  bool converged_ = false;
-  Time t0_;
-  double converge_s_ = 0;
+  // Written on the shards' threads.
+  std::unique_ptr<std::atomic<int>[]> views_;  // members each node sees alive, itself included
+  std::atomic<int> full_views_{0};             // nodes that see all n_
+  std::atomic<bool> joining_{true};            // phase 1: convergence still counts
+  std::atomic<bool> converged_{false};
+  std::atomic<int64_t> converge_ns_{0};
+  std::atomic<int64_t> t0_ns_{0};
+  std::vector<Join> joins_;  // each entry on its host's thread only
+  std::atomic<int> in_flight_{0};
+  std::unique_ptr<std::atomic<bool>[]> victim_alive_;  // the victim as each node sees it
+  std::unique_ptr<std::atomic<bool>[]> marked_;  // survivors that marked it failed after the kill
+  std::atomic<bool> killed_{false};
+  std::atomic<int> expected_{0};
+  std::atomic<int> detected_count_{0};
+  std::atomic<bool> detected_{false};
+  std::atomic<int64_t> kill_at_ns_{0};
+  std::atomic<int64_t> detect_ns_{0};
+
+  // The control thread's.
   int full_views_at_timeout_ = 0;
-  int joins_failed_ = 0;  // nodes whose join got no push-pull reply from the seed
-  std::vector<Join> joins_;
-  int next_join_ = 1;  // the next node to start joining
-  int in_flight_ = 0;
-
+  int joins_failed_ = 0;
   double cpu0_ = 0;
   Totals start_, end_;  // at the start and the end of the steady window
   Time wall0_;
@@ -412,15 +528,6 @@ class Cluster {
   double peak_rss_mib_ = 0;
   double rss_end_mib_ = 0;
   int full_views_end_ = 0;
-
-  std::vector<bool> victim_alive_;  // the victim as each node sees it
-  std::vector<bool> marked_;        // survivors that marked it failed after the kill
-  bool killed_ = false;
-  int expected_ = 0;
-  int detected_count_ = 0;
-  bool detected_ = false;
-  Time kill_at_;
-  double detect_s_ = 0;
 };
 
 }  // namespace
@@ -433,10 +540,8 @@ int main(int argc, char** argv) {
     setrlimit(RLIMIT_NOFILE, &lim);
   }
 
-  Loop loop;
-  Cluster cluster(loop, args);
+  Cluster cluster(args);
   cluster.open();
-  cluster.start();
-  loop.run();
+  cluster.run();
   return 0;
 }

@@ -105,8 +105,8 @@ class Agent {
 
   AgentConfig config_;
   Log& log_;
-  net::Loop loop_;
   core::SwimConfig swim_;
+  net::Loop loop_;
   std::unique_ptr<Snapshot> snapshot_;
   std::unique_ptr<net::SwimHost> host_;
   std::unique_ptr<HttpApi> http_;

@@ -7,13 +7,33 @@
 
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace rumor::net {
 
-Loop::Loop() : guard_(asio::make_work_guard(io_)) {}
+Loop::Loop(const LoopOptions& options)
+    : batch_(options.batch),
+      guard_(asio::make_work_guard(io_)),
+      deadlines_(io_, options.timer_slack) {}
 
 void Loop::run() {
-  io_.run();
+  if (batch_ <= Duration::zero()) {
+    io_.run();
+    return;
+  }
+  while (io_.run_one() > 0) {  // blocks until there is work; 0 once stopped
+    const Time woke = now();
+    io_.poll();  // everything else that is ready now
+    const Duration busy = now() - woke;
+    if (busy < batch_) {
+      // Whether the next wake-up comes soon is unknown; sleeping out the batch only when the
+      // last one did keeps a quiet loop's latency at zero.
+      if (woke - last_wake_ < batch_ * 2) {
+        std::this_thread::sleep_for(std::chrono::nanoseconds((batch_ - busy).ns()));
+      }
+    }
+    last_wake_ = woke;
+  }
 }
 
 void Loop::stop() {

@@ -16,17 +16,33 @@
 #include <vector>
 
 #include "base/time.h"
+#include "net/deadlines.h"
+#include "net/udp_socket.h"
+#include "net/udp_watch.h"
 
 namespace rumor::net {
 
+struct LoopOptions {
+  // Under load, the least time between two looks for work (run()); zero: none.
+  Duration batch = Duration::millis(2);
+  // How late a host's deadline may run so that deadlines share wake-ups (deadlines.h). 20 ms
+  // is a tenth of memberlist's LAN gossip interval; a driver with another profile passes a
+  // tenth of its own.
+  Duration timer_slack = Duration::millis(20);
+};
+
 class Loop {
  public:
-  Loop();
+  explicit Loop(const LoopOptions& options = {});
   Loop(const Loop&) = delete;
   Loop& operator=(const Loop&) = delete;
 
   asio::io_context& io() { return io_; }
-  // Runs handlers until stop(); returns at once if stop() was called before.
+  // Runs handlers until stop(); returns at once if stop() was called before. Under load (the
+  // thread woke again less than `batch` after the last time) it sleeps out the rest of `batch`
+  // before it looks for work, so whatever arrived meanwhile is handled in one pass: at most
+  // one sleep per `batch` however many hosts and packets, each input delayed by less than
+  // `batch`. A quiet loop (an agent's single node) wakes exactly when work arrives.
   void run();
   void stop();
   // Runs `fn` on the loop thread, soon. Safe from any thread.
@@ -40,14 +56,23 @@ class Loop {
   // 64 bits from the kernel's entropy pool (getrandom), for seeding a node's Prng.
   static uint64_t entropy_seed();
 
-  // One receive buffer shared by every host on the loop: datagrams are handled as soon as they
-  // are read, so only one is ever in it. Large enough for any UDP payload.
-  std::vector<uint8_t>& datagram_buffer() { return datagram_; }
+  // One receive batch shared by every host on the loop: a host handles the datagrams it read
+  // before the next host reads, so one is enough. Slots large enough for any UDP payload.
+  DatagramBatch& datagram_batch() { return datagrams_; }
+  // The UDP sockets of every host, watched as one descriptor (udp_watch.h).
+  UdpWatch& udp_watch() { return udp_watch_; }
+
+  // One OS timer for the deadlines of every host on the loop (deadlines.h).
+  Deadlines& deadlines() { return deadlines_; }
 
  private:
   asio::io_context io_{1};
+  Duration batch_;
+  Time last_wake_ = Time::zero();
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
-  std::vector<uint8_t> datagram_ = std::vector<uint8_t>(65536);
+  DatagramBatch datagrams_{16};
+  Deadlines deadlines_;
+  UdpWatch udp_watch_{io_};
 };
 
 }  // namespace rumor::net

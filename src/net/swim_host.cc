@@ -1,7 +1,6 @@
 #include "net/swim_host.h"
 
 #include <asio/socket_base.hpp>
-#include <chrono>
 
 #include "net/endpoint.h"
 
@@ -11,10 +10,6 @@ using asio::ip::tcp;
 using asio::ip::udp;
 
 namespace {
-
-asio::steady_timer::time_point to_time_point(Time t) {
-  return asio::steady_timer::time_point(std::chrono::nanoseconds(t.ns()));
-}
 
 std::string bind_error(const char* what, const core::Address& at, const asio::error_code& ec) {
   return std::string(what) + " " + to_string(at) + ": " + ec.message();
@@ -42,12 +37,12 @@ SwimHost::SwimHost(Loop& loop, const SwimHostOptions& options)
       own_directory_(options.shared_directory ? nullptr
                                               : std::make_unique<core::Directory>(1u << 22)),
       directory_(options.shared_directory ? options.shared_directory : own_directory_.get()),
-      udp_(loop.io()),
       acceptor_(loop.io()),
-      timer_(loop.io()) {}
+      timer_(loop.deadlines().add([this](Time now) { on_deadline(now); })) {}
 
 SwimHost::~SwimHost() {
   close();
+  loop_.deadlines().remove(timer_);
 }
 
 Result<std::unique_ptr<SwimHost>> SwimHost::open(Loop& loop, const core::SwimConfig& config,
@@ -67,9 +62,9 @@ Result<std::unique_ptr<SwimHost>> SwimHost::open(Loop& loop, const core::SwimCon
   core::SwimIdentity self{options.name, advertise, options.incarnation, options.meta};
   host->node_ =
       std::make_unique<core::SwimNode>(config, *host->directory_, self, seed, Loop::now());
-  host->arm_receive();
+  if (Status s = host->watch_receive(); !s) return s;
   host->accept_next();
-  host->flush();
+  host->flush(Loop::now());
   return host;
 }
 
@@ -90,15 +85,8 @@ Status SwimHost::bind(const core::Address& at) {
     if (ec) return Status::error(bind_error("listen", at, ec));
     bound_ = from_endpoint(acceptor_.local_endpoint());
 
-    udp_.open(tep.protocol() == tcp::v4() ? udp::v4() : udp::v6(), ec);
-    if (!ec) udp_.bind(udp::endpoint(to_ip(at), bound_.port), ec);
-    if (!ec) {
-      udp_.non_blocking(true, ec);
-      asio::error_code ignored;  // a smaller buffer than asked is not fatal
-      udp_.set_option(asio::socket_base::receive_buffer_size(limits_.udp_receive_buffer), ignored);
-      return Status::ok();
-    }
-    udp_.close();
+    ec = udp_.open_and_bind(udp::endpoint(to_ip(at), bound_.port), limits_.udp_receive_buffer);
+    if (!ec) return Status::ok();
     acceptor_.close();
     if (at.port != 0 || ec != asio::error::address_in_use) {
       return Status::error(bind_error("bind udp", bound_, ec));
@@ -111,9 +99,11 @@ void SwimHost::close() {
   if (closed_) return;
   closed_ = true;
   asio::error_code ignored;
-  udp_.close(ignored);
+  if (watching_) loop_.udp_watch().unwatch(udp_watch_, udp_.native_handle());
+  watching_ = false;
+  udp_.close();
   acceptor_.close(ignored);
-  timer_.cancel();
+  loop_.deadlines().set(timer_, Time::never());
   for (auto* table : {&inbound_, &outbound_}) {
     for (auto& [id, s] : *table) {
       s->done = true;
@@ -126,62 +116,72 @@ void SwimHost::close() {
 
 void SwimHost::join(std::span<const core::Address> seeds) {
   if (closed_) return;
-  node_->join(Loop::now(), seeds);
-  flush();
+  const Time now = Loop::now();
+  node_->join(now, seeds);
+  flush(now);
 }
 
 void SwimHost::leave() {
   if (closed_) return;
-  node_->leave(Loop::now());
-  flush();
+  const Time now = Loop::now();
+  node_->leave(now);
+  flush(now);
 }
 
 bool SwimHost::set_meta(std::span<const uint8_t> meta) {
   if (closed_) return false;
-  const bool ok = node_->set_meta(Loop::now(), meta);
-  flush();
+  const Time now = Loop::now();
+  const bool ok = node_->set_meta(now, meta);
+  flush(now);
   return ok;
 }
 
 // --- packets -------------------------------------------------------------------------------
 
-void SwimHost::arm_receive() {
-  udp_.async_wait(udp::socket::wait_read,
-                  [this, life = std::weak_ptr<char>(life_)](const asio::error_code& ec) {
-                    if (life.expired() || closed_ || ec) return;
-                    on_readable();
-                  });
+// Called by the loop's UdpWatch while the socket has datagrams.
+Status SwimHost::watch_receive() {
+  const std::error_code ec = loop_.udp_watch().watch(
+      udp_.native_handle(), [this](Time now) { on_readable(now); }, udp_watch_);
+  if (ec) {  // the kernel is out of memory, or of epoll watches (fs.epoll.max_user_watches)
+    udp_.close();
+    return Status::error("watch udp socket " + to_string(bound_) + ": " + ec.message());
+  }
+  watching_ = true;
+  return Status::ok();
 }
 
-// Reads up to packets_per_wakeup datagrams into the loop's shared buffer, handing each to the
-// node as it arrives, then lets other hosts and timers run.
-void SwimHost::on_readable() {
-  auto& buf = loop_.datagram_buffer();
-  udp::endpoint from;
-  for (size_t i = 0; i < limits_.packets_per_wakeup; ++i) {
-    asio::error_code ec;
-    const size_t n = udp_.receive_from(asio::buffer(buf), from, 0, ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-    if (ec) continue;  // e.g. an ICMP error reported on this socket: nothing to read
-    ++stats_.packets_received;
-    stats_.packet_bytes_received += n;
-    node_->handle_packet(Loop::now(), from_endpoint(from), std::span<const uint8_t>(buf.data(), n));
+// Reads up to packets_per_wakeup datagrams, a batch per system call, into the loop's shared
+// batch, handing each to the node; what is left waits for the next turn (the watch is
+// level-triggered), so other hosts and timers run in between.
+void SwimHost::on_readable(Time now) {
+  DatagramBatch& batch = loop_.datagram_batch();
+  size_t read = 0;
+  while (read < limits_.packets_per_wakeup && !closed_) {
+    const std::error_code ec = udp_.receive_batch(batch);
+    if (ec) break;  // e.g. an ICMP error reported on this socket: it is cleared by the read
+    for (size_t i = 0; i < batch.count(); ++i) {
+      const std::span<const uint8_t> bytes = batch.bytes(i);
+      ++stats_.packets_received;
+      stats_.packet_bytes_received += bytes.size();
+      node_->handle_packet(now, from_endpoint(batch.from(i)), bytes);
+    }
+    read += batch.count();
+    if (batch.count() < batch.slots()) break;  // the socket is empty
   }
-  flush();
-  arm_receive();
+  flush(now);
 }
 
 void SwimHost::send_packet(const core::SwimTransmit& t) {
-  asio::error_code ec;
-  udp_.send_to(asio::buffer(t.bytes), to_udp(t.to), 0, ec);
-  if (ec) ++stats_.packets_send_failed;  // UDP is lossy anyway; the protocol copes
+  if (!udp_.send_to(t.bytes, to_udp(t.to))) {
+    ++stats_.packets_send_failed;  // UDP is lossy anyway; the protocol copes
+  }
 }
 
 // --- the node's outputs --------------------------------------------------------------------
 
 // Drains transmits and events; runs an overdue deadline at once (a confirmation can pull a
 // suspicion's deadline into the past), then re-arms the timer.
-void SwimHost::flush() {
+void SwimHost::flush(Time now) {
   if (closed_) return;
   for (;;) {
     core::SwimTransmit t;
@@ -203,28 +203,22 @@ void SwimHost::flush() {
       if (on_event_) on_event_(e);
     }
     if (closed_) return;  // an event handler may close the host
-    const Time now = Loop::now();
     if (node_->poll_timeout() > now) break;
     node_->handle_timeout(now);
   }
   arm_timer();
 }
 
+// The loop's Deadlines runs on_deadline at poll_timeout (rounded up to its slack, so many
+// hosts' deadlines share one wake-up); the host removes its entry when destroyed.
 void SwimHost::arm_timer() {
-  const Time deadline = node_->poll_timeout();
-  if (deadline == armed_) return;
-  armed_ = deadline;
-  if (deadline == Time::never()) {
-    timer_.cancel();
-    return;
-  }
-  timer_.expires_at(to_time_point(deadline));
-  timer_.async_wait([this, life = std::weak_ptr<char>(life_)](const asio::error_code& ec) {
-    if (life.expired() || closed_ || ec) return;
-    armed_ = Time::never();
-    node_->handle_timeout(Loop::now());
-    flush();
-  });
+  loop_.deadlines().set(timer_, node_->poll_timeout());
+}
+
+void SwimHost::on_deadline(Time now) {
+  if (closed_) return;
+  node_->handle_timeout(now);
+  flush(now);
 }
 
 }  // namespace rumor::net

@@ -41,6 +41,7 @@
 #include "core/membership/swim_config.h"
 #include "core/membership/swim_node.h"
 #include "net/loop.h"
+#include "net/udp_socket.h"
 
 namespace rumor::net {
 
@@ -129,10 +130,12 @@ class SwimHost {
   SwimHost(Loop& loop, const SwimHostOptions& options);
   Status bind(const core::Address& at);
 
-  void arm_receive();
-  void on_readable();
-  void flush();
+  Status watch_receive();
+  void on_readable(Time now);
+  // Drains the node's outputs; `now` is the clock as of the input just handed to it.
+  void flush(Time now);
   void arm_timer();
+  void on_deadline(Time now);
   void send_packet(const core::SwimTransmit& t);
   void open_stream(core::SwimTransmit& t);
   void reply_stream(core::SwimTransmit& t);
@@ -149,10 +152,11 @@ class SwimHost {
   std::unique_ptr<core::Directory> own_directory_;
   core::Directory* directory_ = nullptr;
   std::unique_ptr<core::SwimNode> node_;
-  asio::ip::udp::socket udp_;
+  UdpSocket udp_;
+  UdpWatch::Id udp_watch_ = 0;
+  bool watching_ = false;  // udp_watch_ is this host's
   asio::ip::tcp::acceptor acceptor_;
-  asio::steady_timer timer_;
-  Time armed_ = Time::never();
+  Deadlines::Id timer_;  // this host's entry in the loop's Deadlines
   core::Address bound_;
   bool closed_ = false;
   EventHandler on_event_;

@@ -153,12 +153,12 @@ void SwimHost::on_frame(const std::shared_ptr<Stream>& s, size_t size) {
   if (!s->inbound) {
     end_stream(s, false);
     node_->handle_stream_reply(now, s->id, message);
-    flush();
+    flush(now);
     return;
   }
   s->deadline.cancel();  // from here the reply's write is bounded by the node's own timeout
   node_->handle_stream(now, s->peer, s->id, message);
-  flush();
+  flush(now);
   if (!s->replying) end_stream(s, false);  // nothing to answer
   // A reply being written keeps the connection until the write ends (reply_stream).
 }
@@ -198,8 +198,9 @@ void SwimHost::end_stream(const std::shared_ptr<Stream>& s, bool failed) {
   s->deadline.cancel();
   (s->inbound ? inbound_ : outbound_).erase(s->id);
   if (!s->inbound && failed && !closed_) {
-    node_->handle_stream_error(Loop::now(), s->id);
-    flush();
+    const Time now = Loop::now();
+    node_->handle_stream_error(now, s->id);
+    flush(now);
   }
 }
 

@@ -33,8 +33,12 @@ void BroadcastQueue::queue(uint32_t key, std::vector<uint8_t> bytes) {
   }
   if (entries_.size() >= max_entries_) drop_last();
   const Order order{0, bytes.size(), ++next_id_};
-  entries_.emplace(order, Payload{key, std::move(bytes)});
-  if (key != kUniqueBroadcast) by_key_[key] = order;
+  Order* indexed = nullptr;
+  if (key != kUniqueBroadcast) {
+    indexed = &by_key_[key];
+    *indexed = order;
+  }
+  entries_.emplace(order, Payload{key, std::move(bytes), indexed});
 }
 
 BroadcastQueue::Entries::node_type BroadcastQueue::take_fitting(uint32_t& tier, uint64_t free) {
@@ -52,7 +56,7 @@ size_t BroadcastQueue::collect(size_t overhead, size_t budget, uint32_t transmit
                                const Sink& sink) {
   RUMOR_ASSERT(!collecting_, "a collect() sink must not collect");
   if (entries_.empty()) return 0;
-  std::vector<Entries::node_type> reinsert;
+  reinsert_.clear();
   uint32_t tier = entries_.begin()->first.transmits;
   uint64_t used = 0;
   size_t picked = 0;
@@ -70,15 +74,14 @@ size_t BroadcastQueue::collect(size_t overhead, size_t budget, uint32_t transmit
       if (payload.key != kUniqueBroadcast) by_key_.erase(payload.key);
     } else {
       ++node.key().transmits;
-      reinsert.push_back(std::move(node));
+      if (payload.indexed != nullptr) payload.indexed->transmits = node.key().transmits;
+      reinsert_.push_back(std::move(node));
     }
   }
-  for (Entries::node_type& node : reinsert) {
-    const uint32_t key = node.mapped().key;
-    const Order order = node.key();
+  for (Entries::node_type& node : reinsert_) {
     entries_.insert(std::move(node));
-    if (key != kUniqueBroadcast) by_key_[key] = order;
   }
+  reinsert_.clear();
   return picked;
 }
 

@@ -97,6 +97,9 @@ class BroadcastQueue {
   struct Payload {
     uint32_t key = kUniqueBroadcast;
     std::vector<uint8_t> bytes;
+    // The by_key_ entry of a keyed message (unordered_map elements never move), so a
+    // transmit updates it without a hash lookup; null for kUniqueBroadcast.
+    Order* indexed = nullptr;
   };
   using Entries = std::map<Order, Payload, OrderLess>;
 
@@ -112,6 +115,7 @@ class BroadcastQueue {
   bool collecting_ = false;
   Entries entries_;
   std::unordered_map<uint32_t, Order> by_key_;
+  std::vector<Entries::node_type> reinsert_;  // scratch for collect()
 };
 
 }  // namespace rumor::core

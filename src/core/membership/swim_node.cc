@@ -119,6 +119,7 @@ void SwimNode::stagger_timers(Time now) {
   next_gossip_ = staggered(prng_, now, config_.gossip_interval);
   next_push_pull_ =
       staggered(prng_, now, push_pull_scale(config_.push_pull_interval, members_.size()));
+  push_pull_ticking_ = true;
 }
 
 void SwimNode::leave(Time now) {
@@ -177,7 +178,11 @@ void SwimNode::handle_timeout(Time now) {
   }
   if (now >= next_push_pull_) {
     next_push_pull_ = now + push_pull_scale(config_.push_pull_interval, members_.size());
-    if (!leaving_) {
+    // memberlist's pushPullTrigger: the random stagger after start only delays the ticker; the
+    // first push-pull comes one (scaled) interval after it.
+    const bool first_tick = !push_pull_ticking_;
+    push_pull_ticking_ = true;
+    if (!leaving_ && !first_tick) {
       random_members(
           1,
           [this](const SwimMember& m) {
@@ -364,20 +369,25 @@ void SwimNode::send_with_piggyback(const Address& to, std::vector<uint8_t> msg) 
   const size_t budget = config_.udp_buffer_size > msg.size() + kCompoundHeader
                             ? config_.udp_buffer_size - msg.size() - kCompoundHeader
                             : 0;
-  std::vector<std::vector<uint8_t>> extra;
-  broadcasts_.collect(kCompoundOverhead, budget, transmit_limit(), extra);
-  if (extra.empty()) {
+  bodies_.assign(msg.begin(), msg.end());
+  lens_.assign(1, msg.size());
+  collect_broadcasts(budget);
+  if (lens_.size() == 1) {
     send_packet(to, std::move(msg));
     return;
   }
-  std::vector<std::span<const uint8_t>> parts;
-  parts.reserve(extra.size() + 1);
-  parts.emplace_back(msg);
-  for (const auto& e : extra)
-    parts.emplace_back(e);
   std::vector<uint8_t> out;
-  ml::encode_compound(parts, out);
+  ml::encode_packet(bodies_, lens_, /*with_crc=*/false, out);
   send_packet(to, std::move(out));
+}
+
+// Appends to bodies_ and lens_ the broadcasts that fit `budget` (BroadcastQueue::collect).
+void SwimNode::collect_broadcasts(size_t budget) {
+  broadcasts_.collect(kCompoundOverhead, budget, transmit_limit(),
+                      [this](std::span<const uint8_t> m) {
+                        bodies_.insert(bodies_.end(), m.begin(), m.end());
+                        lens_.push_back(m.size());
+                      });
 }
 
 // memberlist gossip: to gossip_nodes random members (alive, suspect, or dead for less than
@@ -401,24 +411,14 @@ void SwimNode::gossip(Time now) {
       },
       picked_);
   const size_t budget = config_.udp_buffer_size - kCompoundHeader;
-  std::vector<std::vector<uint8_t>> msgs;
   for (uint32_t idx : picked_) {
-    msgs.clear();
-    broadcasts_.collect(kCompoundOverhead, budget, transmit_limit(), msgs);
-    if (msgs.empty()) return;
+    bodies_.clear();
+    lens_.clear();
+    collect_broadcasts(budget);
+    if (lens_.empty()) return;
     const SwimMember& target = members_[idx];
     std::vector<uint8_t> packet;
-    if (msgs.size() == 1) {
-      packet = std::move(msgs[0]);
-    } else {
-      std::vector<std::span<const uint8_t>> parts(msgs.begin(), msgs.end());
-      ml::encode_compound(parts, packet);
-    }
-    if (target.vsn[1] >= 5) {
-      std::vector<uint8_t> wrapped;
-      ml::wrap_crc(packet, wrapped);
-      packet = std::move(wrapped);
-    }
+    ml::encode_packet(bodies_, lens_, /*with_crc=*/target.vsn[1] >= 5, packet);
     send_packet(addr_of(target), std::move(packet));
   }
 }

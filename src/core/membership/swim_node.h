@@ -178,8 +178,8 @@ class SwimNode {
   // Re-draws the periodic timers (probe, gossip, push-pull) at random offsets within their
   // periods, the push-pull period scaled for the current membership: the phases they have in a
   // cluster that has been up for a while. A driver that restores a formed cluster calls it once
-  // after restore_member; otherwise every node would push-pull within its first
-  // push_pull_interval, as memberlist does right after start.
+  // after restore_member; otherwise no node would push-pull before a random stagger within
+  // push_pull_interval plus one scaled interval, as memberlist does right after start.
   void stagger_timers(Time now);
   // Broadcasts this node's departure (dead about itself, From = itself: "left"); it stops
   // refuting. The driver keeps the node running briefly so the message spreads, then stops it.
@@ -285,6 +285,7 @@ class SwimNode {
   void send_packet(const Address& to, std::vector<uint8_t> bytes);
   // `msg` plus the broadcasts that fit beside it, as a compound when there are any.
   void send_with_piggyback(const Address& to, std::vector<uint8_t> msg);
+  void collect_broadcasts(size_t budget);
   void gossip(Time now);
   uint64_t open_stream(const Address& to, StreamKind kind, uint32_t seq, std::vector<uint8_t> bytes,
                        Time now);
@@ -361,6 +362,7 @@ class SwimNode {
   Time next_probe_;
   Time next_gossip_;
   Time next_push_pull_;
+  bool push_pull_ticking_ = false;  // the start's stagger is over (memberlist pushPullTrigger)
 
   std::deque<SwimEvent> events_;
   std::deque<SwimTransmit> transmits_;
@@ -368,6 +370,8 @@ class SwimNode {
   wire::ml::MlErrorCounts decode_errors_{};
   std::vector<wire::ml::PacketPart> parts_;  // scratch for handle_packet
   std::vector<uint32_t> picked_;             // scratch for random_members
+  std::vector<uint8_t> bodies_;              // scratch: the messages of the packet being built
+  std::vector<size_t> lens_;                 // scratch: their lengths
 };
 
 // memberlist kRandomNodes: up to k distinct members not skipped, from at most 3n random draws.

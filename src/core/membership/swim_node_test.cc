@@ -192,6 +192,29 @@ TEST(SwimNode, JoinThroughOneSeedLearnsEveryMemberAndEveryoneLearnsIt) {
   }
 }
 
+// memberlist's pushPullTrigger waits a random stagger and then a whole (scaled) interval
+// before its first periodic push-pull, so a freshly started cluster does not resync everything
+// within its first interval.
+TEST(SwimNode, FirstPeriodicPushPullComesAWholeIntervalAfterTheStartStagger) {
+  SwimTestNet net(4, lan(), /*formed=*/false);
+  const Address seed = SwimTestNet::addr(0);
+  for (size_t i = 1; i < net.size(); ++i) {
+    net.node(i).join(net.now(), {&seed, 1});
+  }
+  std::vector<uint64_t> after_join;
+  for (size_t i = 0; i < net.size(); ++i) {
+    after_join.push_back(net.node(i).stats().streams_opened);
+  }
+  net.run_for(lan().push_pull_interval - Duration::millis(1));
+  for (size_t i = 0; i < net.size(); ++i) {
+    EXPECT_EQ(net.node(i).stats().streams_opened, after_join[i]) << "node " << i;
+  }
+  net.run_for(lan().push_pull_interval + Duration::millis(2));  // past stagger + interval
+  for (size_t i = 0; i < net.size(); ++i) {
+    EXPECT_EQ(net.node(i).stats().streams_opened, after_join[i] + 1) << "node " << i;
+  }
+}
+
 TEST(SwimNode, JoinsInFlightCountSeedsUntilTheyAnswerOrFail) {
   SwimTestNet net(3, lan(), /*formed=*/false);
   net.crash(2);

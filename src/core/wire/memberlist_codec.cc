@@ -740,6 +740,33 @@ void wrap_crc(std::span<const uint8_t> msg, std::vector<uint8_t>& out) {
   out.insert(out.end(), msg.begin(), msg.end());
 }
 
+void encode_packet(std::span<const uint8_t> bodies, std::span<const size_t> lens, bool with_crc,
+                   std::vector<uint8_t>& out) {
+  RUMOR_ASSERT(!lens.empty() && lens.size() <= kMaxCompoundParts, "a packet holds 1..255 messages");
+  const size_t crc_header = with_crc ? 5 : 0;
+  const size_t compound_header = lens.size() == 1 ? 0 : 2 + 2 * lens.size();
+  out.clear();
+  out.reserve(crc_header + compound_header + bodies.size());
+  out.resize(crc_header);
+  if (compound_header > 0) {
+    put_type(MsgType::kCompound, out);
+    out.push_back(static_cast<uint8_t>(lens.size()));
+    for (const size_t len : lens) {
+      RUMOR_ASSERT(len <= kMaxCompoundPartBytes, "a compound part is at most 65535 bytes");
+      out.push_back(static_cast<uint8_t>(len >> 8));
+      out.push_back(static_cast<uint8_t>(len));
+    }
+  }
+  out.insert(out.end(), bodies.begin(), bodies.end());
+  if (!with_crc) return;
+  const uint32_t crc = crc32_ieee(std::span<const uint8_t>(out).subspan(crc_header));
+  out[0] = static_cast<uint8_t>(MsgType::kHasCrc);
+  out[1] = static_cast<uint8_t>(crc >> 24);
+  out[2] = static_cast<uint8_t>(crc >> 16);
+  out[3] = static_cast<uint8_t>(crc >> 8);
+  out[4] = static_cast<uint8_t>(crc);
+}
+
 void append_label_header(std::string_view label, std::vector<uint8_t>& out) {
   if (label.empty()) return;
   RUMOR_ASSERT(label.size() <= kMaxLabelBytes, "a label is at most 255 bytes");

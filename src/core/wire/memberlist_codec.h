@@ -128,6 +128,11 @@ constexpr size_t compound_overhead(size_t parts) {
 void encode_compound(std::span<const std::span<const uint8_t>> parts, std::vector<uint8_t>& out);
 // 0c | CRC32 (IEEE, big-endian) of msg | msg.
 void wrap_crc(std::span<const uint8_t> msg, std::vector<uint8_t>& out);
+// The packet of messages laid end to end in `bodies` (message i is lens[i] bytes): the message
+// alone when there is one, else a compound; CRC-wrapped when `with_crc`. Byte for byte what
+// encode_compound and wrap_crc make, assembled in `out` (cleared) with one allocation at most.
+void encode_packet(std::span<const uint8_t> bodies, std::span<const size_t> lens, bool with_crc,
+                   std::vector<uint8_t>& out);
 // Bytes a label adds: 0 for none, else 2 + its length.
 constexpr size_t label_overhead(std::string_view label) {
   return label.empty() ? 0 : 2 + label.size();

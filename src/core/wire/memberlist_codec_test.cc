@@ -322,6 +322,32 @@ TEST(MemberlistCodec, CompoundIsCountLengthsThenParts) {
   EXPECT_EQ(compound_overhead(2), out.size() - 1 - a.size() - b.size());
 }
 
+TEST(MemberlistCodec, EncodePacketEqualsCompoundThenCrcAndOneMessageGoesAlone) {
+  const Buf a = {0x00, 0x80};
+  const Buf b = {0x0b, 0x80, 0x01};
+  const Buf bodies = {0x00, 0x80, 0x0b, 0x80, 0x01};
+  const std::vector<size_t> both = {2, 3};
+  const std::span<const uint8_t> parts[] = {a, b};
+  Buf compound;
+  encode_compound(parts, compound);
+  Buf wrapped;
+  wrap_crc(compound, wrapped);
+
+  Buf out = {0xee};  // replaced, not appended
+  encode_packet(bodies, both, /*with_crc=*/false, out);
+  EXPECT_EQ(out, compound);
+  encode_packet(bodies, both, /*with_crc=*/true, out);
+  EXPECT_EQ(out, wrapped);
+
+  const std::vector<size_t> one = {2};
+  encode_packet(a, one, /*with_crc=*/false, out);
+  EXPECT_EQ(out, a);
+  Buf a_wrapped;
+  wrap_crc(a, a_wrapped);
+  encode_packet(a, one, /*with_crc=*/true, out);
+  EXPECT_EQ(out, a_wrapped);
+}
+
 TEST(MemberlistCodec, LabelHeaderIsF4LengthLabelAndNothingForNoLabel) {
   Buf out;
   wrap_label("dc1", Buf{0x00}, out);
