@@ -16,7 +16,11 @@ std::error_code last_error() {
 }  // namespace
 
 DatagramBatch::DatagramBatch(size_t slots)
-    : buffers_(slots * kMax), sizes_(slots), from_(slots), iov_(slots), headers_(slots) {}
+    : buffers_(new uint8_t[slots * kMax]),
+      sizes_(slots),
+      from_(slots),
+      iov_(slots),
+      headers_(slots) {}
 
 std::error_code UdpSocket::open_and_bind(const asio::ip::udp::endpoint& at, int receive_buffer) {
   close();
@@ -57,7 +61,7 @@ std::error_code UdpSocket::receive_batch(DatagramBatch& b) {
   if (fd_ < 0) return std::make_error_code(std::errc::bad_file_descriptor);
   const size_t slots = b.slots();
   for (size_t i = 0; i < slots; ++i) {
-    b.iov_[i] = iovec{b.buffers_.data() + i * DatagramBatch::kMax, DatagramBatch::kMax};
+    b.iov_[i] = iovec{b.buffers_.get() + i * DatagramBatch::kMax, DatagramBatch::kMax};
     mmsghdr& h = b.headers_[i];
     h = mmsghdr{};
     h.msg_hdr.msg_iov = &b.iov_[i];

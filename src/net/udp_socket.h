@@ -16,6 +16,7 @@
 #include <asio/ip/udp.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <system_error>
 #include <vector>
@@ -29,14 +30,15 @@ class DatagramBatch {
   explicit DatagramBatch(size_t slots = 16);
   size_t slots() const { return sizes_.size(); }
   size_t count() const { return count_; }
-  std::span<const uint8_t> bytes(size_t i) const { return {buffers_.data() + i * kMax, sizes_[i]}; }
+  std::span<const uint8_t> bytes(size_t i) const { return {buffers_.get() + i * kMax, sizes_[i]}; }
   const asio::ip::udp::endpoint& from(size_t i) const { return from_[i]; }
 
   static constexpr size_t kMax = 65536;
 
  private:
   friend class UdpSocket;
-  std::vector<uint8_t> buffers_;
+  // Left uninitialised on purpose: a vector would zero it and make every page resident.
+  std::unique_ptr<uint8_t[]> buffers_;
   std::vector<size_t> sizes_;
   std::vector<asio::ip::udp::endpoint> from_;
   std::vector<iovec> iov_;
