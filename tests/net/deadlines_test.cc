@@ -11,19 +11,12 @@
 #include <vector>
 
 #include "net/loop.h"
+#include "support/run_until.h"
 
 namespace rumor::net {
 namespace {
 
-// Runs the loop until `done` holds or two seconds pass.
-template <typename Done>
-bool run_until(Loop& loop, Done done) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (!done() && std::chrono::steady_clock::now() < end) {
-    loop.io().run_for(std::chrono::milliseconds(5));
-  }
-  return done();
-}
+using testing::run_until;
 
 TEST(Deadlines, CallbackNeverRunsBeforeItsDeadline) {
   Loop loop;

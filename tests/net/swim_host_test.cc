@@ -16,6 +16,7 @@
 #include "net/endpoint.h"
 #include "net/loop.h"
 #include "net/swim_host.h"
+#include "support/run_until.h"
 
 namespace rumor::net {
 namespace {
@@ -37,16 +38,7 @@ std::unique_ptr<SwimHost> open_host(Loop& loop, const std::string& name, NetLimi
   return std::move(*host);
 }
 
-// Runs the loop in short slices until `done` holds or `limit` passes.
-bool run_until(Loop& loop, const std::function<bool()>& done,
-               std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    loop.io().run_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
+using testing::run_until;
 
 struct Cluster {
   Loop loop;

@@ -13,6 +13,7 @@
 #include "net/loop.h"
 #include "net/udp_socket.h"
 #include "net/udp_watch.h"
+#include "support/run_until.h"
 
 namespace rumor::net {
 namespace {
@@ -42,14 +43,7 @@ std::vector<uint8_t> bytes_of(const std::string& text) {
   return {text.begin(), text.end()};
 }
 
-template <typename Done>
-bool run_until(Loop& loop, Done done) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!done() && std::chrono::steady_clock::now() < end) {
-    loop.io().run_for(std::chrono::milliseconds(5));
-  }
-  return done();
-}
+using testing::run_until;
 
 TEST(UdpSocket, ReceiveBatchReturnsEveryQueuedDatagramWithItsSender) {
   auto a = open_socket();
