@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/membership/swim_config.h"
@@ -23,8 +24,13 @@ namespace {
 
 using core::SwimState;
 
+// memberlist's local profile, with push-pull every 2 s instead of 15 s. Members that join
+// through one seed at once can miss one another's alive broadcasts (local retransmits each only
+// twice) and then see one another only at the first periodic push-pull, which memberlist (and
+// rumor) schedule up to two intervals after start: 30 s with the profile's own interval.
 core::SwimConfig fast() {
   core::SwimConfig c = core::SwimConfig::local();
+  c.push_pull_interval = Duration::seconds(2);
   return c;
 }
 
@@ -58,6 +64,20 @@ struct Cluster {
     }
     return true;
   }
+  // Each open host's counts, for failure messages: tells a slow suspicion from a reaped member.
+  std::string describe() const {
+    std::string out;
+    for (size_t i = 0; i < hosts.size(); ++i) {
+      if (hosts[i]->closed()) continue;
+      const auto& n = hosts[i]->node();
+      out += "\n  n" + std::to_string(i) + ": alive " + std::to_string(n.count(SwimState::kAlive)) +
+             ", suspect " + std::to_string(n.count(SwimState::kSuspect)) + ", dead " +
+             std::to_string(n.count(SwimState::kDead)) + ", left " +
+             std::to_string(n.count(SwimState::kLeft)) + ", members " +
+             std::to_string(n.members().size());
+    }
+    return out;
+  }
   bool all_mark(size_t dead_or_left, SwimState s) const {
     for (const auto& h : hosts) {
       if (!h->closed() && h->node().count(s) != dead_or_left) return false;
@@ -68,7 +88,7 @@ struct Cluster {
 
 TEST(SwimHost, FiveHostsOnOneLoopConverge) {
   Cluster c(5);
-  EXPECT_TRUE(run_until(c.loop, [&] { return c.all_see(5); }));
+  EXPECT_TRUE(run_until(c.loop, [&] { return c.all_see(5); })) << c.describe();
   uint64_t push_pulls = 0;
   for (const auto& h : c.hosts)
     push_pulls += h->node().stats().push_pulls;
@@ -80,7 +100,12 @@ TEST(SwimHost, ClosedHostIsMarkedFailedByEverySurvivor) {
   Cluster c(4);
   ASSERT_TRUE(run_until(c.loop, [&] { return c.all_see(4); }));
   c.hosts[3]->close();
-  EXPECT_TRUE(run_until(c.loop, [&] { return c.all_mark(1, SwimState::kDead); }));
+  // Lifeguard with 4 members expects one independent confirmation (k = 1): a survivor that
+  // hears the suspicion from only one accuser, and misses the dead broadcasts, waits the full
+  // 6 x 3 s = 18 s; its own probes, slowed by its awareness score, may come later still.
+  EXPECT_TRUE(run_until(
+      c.loop, [&] { return c.all_mark(1, SwimState::kDead); }, std::chrono::seconds(40)))
+      << c.describe();
   EXPECT_TRUE(c.all_see(3));
 }
 

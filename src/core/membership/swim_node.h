@@ -324,7 +324,6 @@ class SwimNode {
   void clear_suspicion(NameId name);
   void start_suspicion(NameId name, std::string_view from, Time now);
   void fire_suspicions(Time now);
-  void reap_suspicions();
   void encode_local_state(bool join, std::vector<uint8_t>& out) const;
   bool protocol_compatible(const wire::ml::PushPullView& remote) const;
   // Merges a push-pull unless protocol_compatible() refuses it (counted).
