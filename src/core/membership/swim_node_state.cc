@@ -347,6 +347,7 @@ void SwimNode::merge_state(Time now, const ml::PushPullView& remote) {
 // before merging), a TCP ping gets an ack; other kinds are for later layers.
 void SwimNode::handle_stream(Time now, const Address& from, uint64_t conn,
                              std::span<const uint8_t> bytes) {
+  skip_idle_gossip_ticks(now);
   stats_.received.add(bytes);
   std::vector<uint8_t> reply;
   if (!bytes.empty() && bytes[0] == static_cast<uint8_t>(ml::MsgType::kPushPull)) {
@@ -374,6 +375,7 @@ void SwimNode::handle_stream(Time now, const Address& from, uint64_t conn,
 }
 
 void SwimNode::handle_stream_reply(Time now, uint64_t stream, std::span<const uint8_t> bytes) {
+  skip_idle_gossip_ticks(now);
   stats_.received.add(bytes);
   auto it = std::find_if(streams_.begin(), streams_.end(),
                          [stream](const OpenStream& s) { return s.id == stream; });
@@ -409,7 +411,7 @@ void SwimNode::handle_stream_reply(Time now, uint64_t stream, std::span<const ui
 }
 
 void SwimNode::handle_stream_error(Time now, uint64_t stream) {
-  (void)now;
+  skip_idle_gossip_ticks(now);
   auto it = std::find_if(streams_.begin(), streams_.end(),
                          [stream](const OpenStream& s) { return s.id == stream; });
   if (it == streams_.end()) return;

@@ -258,6 +258,25 @@ TEST(SwimNode, MetadataChangeRaisesIncarnationAndEmitsUpdate) {
   EXPECT_FALSE(net.node(2).set_meta(net.now(), too_big));
 }
 
+TEST(SwimNode, IdleGossipTicksDoNotWakeTheNodeButQueuedNewsGoesOutAtTheNextTick) {
+  SwimTestNet net(2, lan());
+  net.run_for(Duration::seconds(2));  // the start's alive messages are sent out by now
+  const size_t before = net.wakeups(0).size();
+  net.run_for(Duration::seconds(10));
+  // Ten probe periods: a probe each and perhaps its timeout, no push-pull yet (30 s). The 50
+  // gossip ticks in that time find an empty queue and do not wake the node.
+  EXPECT_LE(net.wakeups(0).size() - before, 20u);
+  const Time t = net.now() + Duration::millis(37);
+  net.run_until(t);
+  ASSERT_TRUE(net.node(0).set_meta(t, std::vector<uint8_t>{1}));
+  const Time wake = net.node(0).poll_timeout();
+  EXPECT_GT(wake, t);
+  EXPECT_LE(wake, t + lan().gossip_interval);
+  EXPECT_FALSE(net.first(SwimEventKind::kUpdated, 0, 1).has_value());
+  net.run_until(t + lan().gossip_interval + net.latency);
+  EXPECT_TRUE(net.first(SwimEventKind::kUpdated, 0, 1).has_value());
+}
+
 TEST(SwimNode, PacketsStayWithinTheUdpBudgetWhilePiggybacking) {
   SwimTestNet net(40, lan());
   for (size_t i = 30; i < 40; ++i)

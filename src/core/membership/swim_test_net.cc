@@ -5,7 +5,7 @@
 namespace rumor::core::testing {
 
 SwimTestNet::SwimTestNet(size_t n, const SwimConfig& config, bool formed, uint64_t seed)
-    : config_(config) {
+    : config_(config), wakeups_(n) {
   for (size_t i = 0; i < n; ++i) {
     SwimIdentity id;
     const std::string name = "n" + std::to_string(i);
@@ -102,6 +102,7 @@ void SwimTestNet::run_until(Time t) {
       deliver(d);
     } else {
       nodes_[who]->handle_timeout(now_);
+      wakeups_[who].push_back(now_);
       drain(who);
     }
   }

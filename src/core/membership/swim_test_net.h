@@ -62,6 +62,8 @@ class SwimTestNet {
   std::optional<Time> first(SwimEventKind kind, size_t member, size_t observer = SIZE_MAX) const;
   size_t count(SwimEventKind kind, size_t member) const;
   uint64_t packets() const { return packets_; }
+  // When node i's handle_timeout() ran (it runs at each poll_timeout()).
+  const std::vector<Time>& wakeups(size_t i) const { return wakeups_[i]; }
   size_t max_packet_bytes() const { return max_packet_bytes_; }
   std::vector<std::pair<size_t, std::vector<uint8_t>>> sent;  // (from, bytes) of every packet
 
@@ -93,6 +95,7 @@ class SwimTestNet {
   std::vector<LoggedEvent> events_;
   uint64_t packets_ = 0;
   size_t max_packet_bytes_ = 0;
+  std::vector<std::vector<Time>> wakeups_;
 };
 
 }  // namespace rumor::core::testing
