@@ -119,8 +119,10 @@ packages=(
   llvm                                      # llvm-symbolizer: readable sanitizer stacks
   git
   libmsgpack-cxx-dev zlib1g-dev             # the memberlist wire codec: msgpack, CRC32
+  libre2-dev                                # Serf's query filters: Go's regular expressions
   golang-go                                 # tests/interop: the real Go memberlist, built offline
   golang-github-hashicorp-memberlist-dev golang-github-hashicorp-go-msgpack-dev
+  golang-github-hashicorp-serf-dev serf     # tests/interop: Serf's Go sources, the real serf agent
   libasio-dev libcpp-httplib-dev libspdlog-dev  # the agent: event loop, HTTP API, logging
   libssl-dev libbrotli-dev                  # headers cpp-httplib's header includes
   iproute2 iptables libnetfilter-queue-dev  # tests/e2e: network namespaces, loss and latency

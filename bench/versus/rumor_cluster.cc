@@ -60,6 +60,7 @@ struct Args {
   double timeout_s = 120;
   int join_parallel = 64;  // joins in flight at once; 0: all
   int threads = 0;         // loop threads; 0: one per 1,000 nodes, at most one per core
+  double batch_ms = -1;    // the loops' batch (net/loop.h); negative: LoopOptions' default
 };
 
 [[noreturn]] void fail(const std::string& message) {
@@ -88,10 +89,12 @@ Args parse_args(int argc, char** argv) {
       a.join_parallel = static_cast<int>(v);
     } else if (flag == "--threads") {
       a.threads = static_cast<int>(v);
+    } else if (flag == "--batch-ms") {
+      a.batch_ms = v;
     } else {
       fail("unknown flag " + std::string(flag) +
            " (allowed: --nodes N --base-port P --steady-s S --timeout-s T --join-parallel K"
-           " --threads T)");
+           " --threads T --batch-ms B)");
     }
   }
   if (a.nodes < 3 || a.base_port < 1 || a.base_port + a.nodes - 1 > 65535 || a.steady_s <= 0 ||
@@ -139,6 +142,7 @@ asio::steady_timer::duration seconds(double s) {
 // One loop thread and the hosts it drives. Everything about a host (its node, its join, its
 // events) is touched only on its shard's thread; the control thread asks through post().
 struct Shard {
+  explicit Shard(const rumor::net::LoopOptions& options) : loop(options) {}
   Loop loop;
   rumor::core::Directory directory;  // one name table per thread: a Directory is not shared
   std::vector<int> members;          // the hosts on this shard, in join order
@@ -180,7 +184,7 @@ class Cluster {
     const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     const int threads = args.threads > 0 ? args.threads : std::min(cores, (n_ + 999) / 1000);
     for (int k = 0; k < threads; ++k)
-      shards_.push_back(std::make_unique<Shard>());
+      shards_.push_back(std::make_unique<Shard>(loop_options()));
   }
 
   void open() {
@@ -223,6 +227,11 @@ class Cluster {
 
  private:
   int port(int i) const { return args_.base_port + i; }
+  rumor::net::LoopOptions loop_options() const {
+    rumor::net::LoopOptions o;
+    if (args_.batch_ms >= 0) o.batch = Duration::nanos(static_cast<int64_t>(args_.batch_ms * 1e6));
+    return o;
+  }
 
   // A join in flight (shard thread only), and what its host's stream errors stood at then.
   struct Join {
@@ -393,6 +402,7 @@ class Cluster {
       const uint64_t bytes =
           end_.packet_bytes + end_.stream_bytes - start_.packet_bytes - start_.stream_bytes;
       bytes_per_node_s_ = static_cast<double>(bytes) / n_ / wall;
+      packets_per_node_s_ = static_cast<double>(end_.packets - start_.packets) / n_ / wall;
       peak_rss_mib_ = status_mib("VmHWM");
       rss_end_mib_ = status_mib("VmRSS");
       full_views_end_ = full_views_;
@@ -454,6 +464,7 @@ class Cluster {
     j["peak_rss_mib"] = peak_rss_mib_;
     j["rss_end_mib"] = rss_end_mib_;
     j["bytes_per_node_s"] = bytes_per_node_s_;
+    j["packets_per_node_s"] = packets_per_node_s_;
     j["detected"] = detected_.load();
     j["detect_s"] =
         detected_ ? nlohmann::ordered_json(static_cast<double>(detect_ns_.load()) / 1e9) : nullptr;
@@ -525,6 +536,7 @@ class Cluster {
   Time wall0_;
   double cpu_pct_ = 0;
   double bytes_per_node_s_ = 0;
+  double packets_per_node_s_ = 0;
   double peak_rss_mib_ = 0;
   double rss_end_mib_ = 0;
   int full_views_end_ = 0;

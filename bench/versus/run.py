@@ -40,6 +40,7 @@ METRICS = [  # (JSON field, column title, target ratio or None)
     ("cpu_pct", "cpu %", 0.2),
     ("peak_rss_mib", "rss MiB", 0.2),
     ("bytes_per_node_s", "B/node/s", None),
+    ("packets_per_node_s", "pkt/node/s", None),
     ("detect_s", "detect s", 1.0),
 ]
 
@@ -300,8 +301,8 @@ def main():
                     log(f"  {impl:10} N={n:<5} run {k + 1}/{a.runs}: converge "
                         f"{fmt(res['converge_s'])} s, cpu {fmt(res['cpu_pct'])} %, rss "
                         f"{fmt(res['peak_rss_mib'])} MiB (end {fmt(res.get('rss_end_mib'))}), "
-                        f"{fmt(res['bytes_per_node_s'])} "
-                        f"B/node/s, detect {fmt(res['detect_s'])} s, wall {res['wall_s']} s"
+                        f"{fmt(res['bytes_per_node_s'])} B/node/s, "
+                        f"{fmt(res.get('packets_per_node_s'))} pkt/node/s, detect {fmt(res['detect_s'])} s, wall {res['wall_s']} s"
                         + (f"; {res['note']}" if res.get("note") else ""))
             for impl in impls:
                 summary[(impl, n)] = summarize(results[impl])

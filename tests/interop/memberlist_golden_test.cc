@@ -26,57 +26,20 @@
 #include <unistd.h>
 
 #include "core/wire/memberlist_codec.h"
+#include "golden_support.h"
 
 namespace rumor::core::wire::ml {
 namespace {
 
+using rumor::testing::golden::from_hex;
+using rumor::testing::golden::run_golden;
+using rumor::testing::golden::to_hex;
+
 using json = nlohmann::json;
 using Buf = std::vector<uint8_t>;
 
-std::string to_hex(std::span<const uint8_t> b) {
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  s.reserve(2 * b.size());
-  for (uint8_t x : b) {
-    s.push_back(digits[x >> 4]);
-    s.push_back(digits[x & 15]);
-  }
-  return s;
-}
-
-Buf from_hex(const std::string& s) {
-  Buf b;
-  b.reserve(s.size() / 2);
-  for (size_t i = 0; i + 1 < s.size(); i += 2) {
-    b.push_back(static_cast<uint8_t>(std::stoi(s.substr(i, 2), nullptr, 16)));
-  }
-  return b;
-}
-
-// Runs the Go program in `mode` with `input` on stdin and parses its JSON output.
 json run_go(const std::string& mode, const std::string& input = "") {
-  // ctest runs each test in its own process, possibly in parallel: the pid keeps inputs apart.
-  const std::string in_path =
-      ::testing::TempDir() + "memberlist_golden_" + mode + "_" + std::to_string(getpid());
-  {
-    std::ofstream in(in_path, std::ios::binary);
-    in << input;
-  }
-  const std::string cmd = std::string(RUMOR_MEMBERLIST_GOLDEN) + " " + mode + " < " + in_path;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    ADD_FAILURE() << "cannot run " << cmd;
-    return json();
-  }
-  std::string out;
-  char buf[65536];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-    out.append(buf, n);
-  const int status = pclose(p);
-  std::remove(in_path.c_str());
-  EXPECT_EQ(status, 0) << cmd;
-  return json::parse(out);
+  return run_golden(mode, input);
 }
 
 // --- Go's JSON values to our structs (null = Go nil, "" = empty, else hex) ---------------------

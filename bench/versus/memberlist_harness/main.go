@@ -43,6 +43,9 @@ import (
 // of a stream (the dialer's request and the listener's reply), as rumor's SwimStats do.
 var bytesSent atomic.Int64
 
+// packetsSent counts UDP datagrams written by any node.
+var packetsSent atomic.Int64
+
 // countingTransport is memberlist's own NetTransport with every write counted. memberlist
 // uses the NodeAwareTransport methods when a transport has them, so those are wrapped too.
 type countingTransport struct {
@@ -88,6 +91,7 @@ func (t *countingTransport) WriteToAddress(b []byte, a memberlist.Address) (time
 	ts, err := t.NetTransport.WriteToAddress(b, a)
 	if err == nil {
 		bytesSent.Add(int64(len(b)))
+		packetsSent.Add(1)
 	}
 	return ts, err
 }
@@ -228,19 +232,20 @@ func statusMiB(field string) float64 {
 // result is the one JSON line; converge_s and detect_s are null when not reached, and
 // full_views_end counts the full views at the end of the steady window (the cluster held).
 type result struct {
-	Impl          string   `json:"impl"`
-	Nodes         int      `json:"nodes"`
-	Converged     bool     `json:"converged"`
-	ConvergeS     *float64 `json:"converge_s"`
-	FullViews     int      `json:"full_views"`
-	FullViewsEnd  int      `json:"full_views_end"`
-	CPUPct        float64  `json:"cpu_pct"`
-	PeakRSSMiB    float64  `json:"peak_rss_mib"`
-	RSSEndMiB     float64  `json:"rss_end_mib"`
-	BytesPerNodeS float64  `json:"bytes_per_node_s"`
-	Detected      bool     `json:"detected"`
-	DetectS       *float64 `json:"detect_s"`
-	Note          string   `json:"note"`
+	Impl            string   `json:"impl"`
+	Nodes           int      `json:"nodes"`
+	Converged       bool     `json:"converged"`
+	ConvergeS       *float64 `json:"converge_s"`
+	FullViews       int      `json:"full_views"`
+	FullViewsEnd    int      `json:"full_views_end"`
+	CPUPct          float64  `json:"cpu_pct"`
+	PeakRSSMiB      float64  `json:"peak_rss_mib"`
+	RSSEndMiB       float64  `json:"rss_end_mib"`
+	BytesPerNodeS   float64  `json:"bytes_per_node_s"`
+	PacketsPerNodeS float64  `json:"packets_per_node_s"`
+	Detected        bool     `json:"detected"`
+	DetectS         *float64 `json:"detect_s"`
+	Note            string   `json:"note"`
 }
 
 func fail(format string, args ...any) {
@@ -336,11 +341,12 @@ func main() {
 	}
 
 	// Phase 2: the steady state.
-	cpu0, bytes0, wall0 := cpuSeconds(), bytesSent.Load(), time.Now()
+	cpu0, bytes0, packets0, wall0 := cpuSeconds(), bytesSent.Load(), packetsSent.Load(), time.Now()
 	time.Sleep(time.Duration(*steadyS * float64(time.Second)))
 	wall := time.Since(wall0).Seconds()
 	cpuPct := (cpuSeconds() - cpu0) / wall * 100
 	bytesPerNodeS := float64(bytesSent.Load()-bytes0) / float64(n) / wall
+	packetsPerNodeS := float64(packetsSent.Load()-packets0) / float64(n) / wall
 	rss, rssEnd := statusMiB("VmHWM"), statusMiB("VmRSS")
 	views := int(c.fullViews.Load())
 
@@ -383,17 +389,18 @@ func main() {
 		notes = append(notes, fmt.Sprintf("victim n%d marked failed by %d of %d", c.victim, c.detected.Load(), expected))
 	}
 	r := result{
-		Impl:          "memberlist",
-		Nodes:         n,
-		Converged:     converged,
-		FullViews:     fullViews,
-		FullViewsEnd:  views,
-		CPUPct:        cpuPct,
-		PeakRSSMiB:    rss,
-		RSSEndMiB:     rssEnd,
-		BytesPerNodeS: bytesPerNodeS,
-		Detected:      detected,
-		Note:          strings.Join(notes, "; "),
+		Impl:            "memberlist",
+		Nodes:           n,
+		Converged:       converged,
+		FullViews:       fullViews,
+		FullViewsEnd:    views,
+		CPUPct:          cpuPct,
+		PeakRSSMiB:      rss,
+		RSSEndMiB:       rssEnd,
+		BytesPerNodeS:   bytesPerNodeS,
+		PacketsPerNodeS: packetsPerNodeS,
+		Detected:        detected,
+		Note:            strings.Join(notes, "; "),
 	}
 	if converged {
 		s := float64(c.convAt.Load()) / 1e9

@@ -57,7 +57,9 @@ SwimNode::SwimNode(const SwimConfig& config, Directory& directory, const SwimIde
       self_addr_(self.addr),
       incarnation_(std::max<uint32_t>(1, self.incarnation)),
       awareness_(config.awareness_max_multiplier),
-      broadcasts_(config.max_broadcasts) {
+      broadcasts_(config.max_broadcasts),
+      user_broadcasts_{BroadcastQueue(config.max_broadcasts), BroadcastQueue(config.max_broadcasts),
+                       BroadcastQueue(config.max_broadcasts)} {
   RUMOR_ASSERT(config_.validate().is_ok(), "SwimNode needs a validated config");
   auto name = directory_.intern_name(self.name);
   RUMOR_ASSERT(name.has_value(), "the directory has no room for this node's own name");
@@ -162,7 +164,7 @@ void SwimNode::handle_packet(Time now, const Address& from, std::span<const uint
 // its random gossip targets on an idle tick; that draw is skipped here with the tick.) In a
 // quiet cluster this takes the gossip ticks, five a second per node, off the timer.
 void SwimNode::skip_idle_gossip_ticks(Time now) {
-  if (now < next_gossip_ || !broadcasts_.empty()) return;
+  if (now < next_gossip_ || has_broadcasts()) return;
   const int64_t passed = (now - next_gossip_).ns() / config_.gossip_interval.ns() + 1;
   next_gossip_ = next_gossip_ + config_.gossip_interval * passed;
 }
@@ -221,7 +223,7 @@ void SwimNode::handle_timeout(Time now) {
 
 Time SwimNode::poll_timeout() const {
   Time t = next_push_pull_;
-  if (!broadcasts_.empty()) t = std::min(t, next_gossip_);
+  if (has_broadcasts()) t = std::min(t, next_gossip_);
   if (probe_.active) {
     t = std::min(t, probe_.indirect_sent ? probe_.deadline : probe_.timeout_at);
   } else {
@@ -398,13 +400,23 @@ void SwimNode::send_with_piggyback(const Address& to, std::vector<uint8_t> msg) 
   send_packet(to, std::move(out));
 }
 
-// Appends to bodies_ and lens_ the broadcasts that fit `budget` (BroadcastQueue::collect).
+// Appends to bodies_ and lens_ the broadcasts that fit `budget` (BroadcastQueue::collect):
+// memberlist's own first, then the layer above's in what room is left (getBroadcasts).
 void SwimNode::collect_broadcasts(size_t budget) {
+  size_t used = 0;
   broadcasts_.collect(kCompoundOverhead, budget, transmit_limit(),
-                      [this](std::span<const uint8_t> m) {
+                      [this, &used](std::span<const uint8_t> m) {
                         bodies_.insert(bodies_.end(), m.begin(), m.end());
                         lens_.push_back(m.size());
+                        used += m.size() + kCompoundOverhead;
                       });
+  collect_user_broadcasts(budget - std::min(budget, used));
+}
+
+bool SwimNode::has_broadcasts() const {
+  if (!broadcasts_.empty()) return true;
+  return std::any_of(user_broadcasts_.begin(), user_broadcasts_.end(),
+                     [](const BroadcastQueue& q) { return !q.empty(); });
 }
 
 // memberlist gossip: to gossip_nodes random members (alive, suspect, or dead for less than

@@ -146,8 +146,23 @@ struct SwimStats {
   uint64_t transmits_dropped = 0;
   uint64_t relays_dropped = 0;
   uint64_t streams_dropped = 0;  // over the open-stream limit, or timed out
+  uint64_t user_dropped = 0;     // user messages, user states, ping results over their limits
   MessageCounts sent;            // packets and streams this node wrote
   MessageCounts received;        // messages it read (after unwrapping)
+};
+
+// The remote side's user state from a push-pull that merged (memberlist MergeRemoteState).
+struct SwimUserState {
+  bool join = false;
+  std::vector<uint8_t> bytes;
+};
+
+// A probe answered by a direct ack in time (memberlist NotifyPingComplete): the round trip and
+// the ack's payload (Serf: the member's network coordinate).
+struct SwimPingResult {
+  NameId member = kNoName;
+  Duration rtt;
+  std::vector<uint8_t> payload;
 };
 
 // What the node starts as.
@@ -188,6 +203,33 @@ class SwimNode {
   // New metadata: an alive message with incarnation + 1. False if over meta_max_bytes.
   bool set_meta(Time now, std::span<const uint8_t> meta);
 
+  // The layer above (Serf, serf/serf_node.h) rides on what memberlist offers its Delegate and
+  // PingDelegate, here as values and queues instead of callbacks (swim_node_user.cc):
+  //   - user messages (type 8) from packets and reliable streams: poll_user_message();
+  //   - its own broadcasts, piggybacked after memberlist's from kUserQueues queues in order
+  //     (Serf: intents, queries, events), each as a user message: queue_user_broadcast();
+  //   - its state in every push-pull: set_user_state(); the remote's, once a push-pull has
+  //     merged: poll_user_state();
+  //   - a payload in acks to direct pings: set_ack_payload(); the round trip and payload of
+  //     each probe answered directly in time: poll_ping_result();
+  //   - a user message straight to an address (memberlist SendToAddress): send_user_packet().
+  // Each output queue is bounded; what overflows is dropped and counted in user_dropped.
+  static constexpr size_t kUserQueues = 3;
+  static constexpr size_t kMaxUserMessages = 1024;  // memberlist's HandoffQueueDepth
+  static constexpr size_t kMaxUserStates = 16;
+  static constexpr size_t kMaxPingResults = 64;
+  // Queues under `key` (kUniqueBroadcast, or a key that replaces the queued message with it).
+  void queue_user_broadcast(size_t queue, uint32_t key, std::vector<uint8_t> bytes);
+  void prune_user_broadcasts(size_t queue, size_t max_retain);
+  bool user_broadcast_queued(size_t queue, uint32_t key) const;
+  size_t user_broadcast_depth(size_t queue) const;
+  void set_user_state(std::vector<uint8_t> bytes) { user_state_ = std::move(bytes); }
+  void set_ack_payload(std::vector<uint8_t> bytes) { ack_payload_ = std::move(bytes); }
+  void send_user_packet(const Address& to, std::span<const uint8_t> msg);
+  bool poll_user_message(std::vector<uint8_t>& out);
+  bool poll_user_state(SwimUserState& out);
+  bool poll_ping_result(SwimPingResult& out);
+
   // Inputs.
   void handle_packet(Time now, const Address& from, std::span<const uint8_t> bytes);
   void handle_stream(Time now, const Address& from, uint64_t conn, std::span<const uint8_t> bytes);
@@ -221,6 +263,8 @@ class SwimNode {
   // Queue depths, for metrics: broadcasts waiting to be piggybacked, suspicion timers running,
   // transmits and events the driver has not polled yet.
   size_t broadcast_depth() const { return broadcasts_.size(); }
+  // Whether a broadcast about this node itself (its alive, or its leave) is still queued.
+  bool self_broadcast_queued() const { return broadcasts_.contains(self_name_); }
   size_t suspicion_count() const { return suspicions_.size(); }
   size_t pending_transmits() const { return transmits_.size(); }
   size_t pending_events() const { return events_.size(); }
@@ -287,6 +331,13 @@ class SwimNode {
   // `msg` plus the broadcasts that fit beside it, as a compound when there are any.
   void send_with_piggyback(const Address& to, std::vector<uint8_t> msg);
   void collect_broadcasts(size_t budget);
+  // Whether a gossip tick would send anything: memberlist's queue or a user queue holds some.
+  bool has_broadcasts() const;
+  // The layer above (swim_node_user.cc).
+  void collect_user_broadcasts(size_t budget);
+  void deliver_user_message(std::span<const uint8_t> msg);
+  void deliver_user_state(bool join, std::span<const uint8_t> bytes);
+  void deliver_ping_result(NameId member, Duration rtt, std::span<const uint8_t> payload);
   void gossip(Time now);
   uint64_t open_stream(const Address& to, StreamKind kind, uint32_t seq, std::vector<uint8_t> bytes,
                        Time now);
@@ -353,6 +404,12 @@ class SwimNode {
 
   Awareness awareness_;
   BroadcastQueue broadcasts_;
+  std::array<BroadcastQueue, kUserQueues> user_broadcasts_;
+  std::vector<uint8_t> user_state_;
+  std::vector<uint8_t> ack_payload_;
+  std::deque<std::vector<uint8_t>> user_messages_;
+  std::deque<SwimUserState> user_states_;
+  std::deque<SwimPingResult> ping_results_;
   std::vector<Suspected> suspicions_;
   Probe probe_;
   std::vector<Relay> relays_;

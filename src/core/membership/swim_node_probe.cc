@@ -167,6 +167,7 @@ void SwimNode::on_ping(const Address& from, std::span<const uint8_t> body) {
   }
   ml::AckResp ack;
   ack.seq_no = ping.seq_no;
+  if (!ack_payload_.empty()) ack.payload = ml::Bytes(ack_payload_);
   std::vector<uint8_t> msg;
   ml::encode(ack, msg);
   send_with_piggyback(reply_to, std::move(msg));
@@ -219,6 +220,11 @@ void SwimNode::on_ack(Time now, std::span<const uint8_t> body) {
   if (auto err = ml::decode(body, ack)) {
     ++decode_errors_[static_cast<size_t>(*err)];
     return;
+  }
+  // memberlist hands the ping delegate the round trip of a direct ack that came in time.
+  if (probe_.active && ack.seq_no == probe_.seq && !probe_.indirect_sent &&
+      !ack.payload.data.empty()) {
+    deliver_ping_result(probe_.target, now - probe_.start, ack.payload.data);
   }
   on_ack_seq(now, ack.seq_no);
 }
@@ -324,8 +330,11 @@ void SwimNode::dispatch(Time now, const Address& from, const ml::PacketPart& par
       on_dead(now, d.incarnation, d.node, d.from);
       return;
     }
+    case ml::MsgType::kUser:
+      deliver_user_message(part.body);
+      return;
     default:
-      // User (Serf) messages come with the Serf layer; push-pull and errors never come by UDP.
+      // Push-pull and errors never come by UDP.
       ++stats_.ignored;
       return;
   }

@@ -279,7 +279,7 @@ void SwimNode::fire_suspicions(Time now) {
 
 void SwimNode::encode_local_state(bool join, std::vector<uint8_t>& out) const {
   out.reserve(out.size() + 16 + members_.size() * 72);
-  ml::encode_push_pull_header(join, members_.size(), 0, out);
+  ml::encode_push_pull_header(join, members_.size(), user_state_.size(), out);
   for (const SwimMember& m : members_) {
     const Address& addr = addr_of(m);
     ml::encode_push_node(
@@ -287,6 +287,7 @@ void SwimNode::encode_local_state(bool join, std::vector<uint8_t>& out) const {
                          m.incarnation, static_cast<ml::WireState>(m.state), m.vsn},
         out);
   }
+  out.insert(out.end(), user_state_.begin(), user_state_.end());
 }
 
 // The views are not kept between calls: a scratch of n views per node would cost n^2 across a
@@ -341,6 +342,7 @@ void SwimNode::merge_state(Time now, const ml::PushPullView& remote) {
         break;
     }
   }
+  if (!remote.user_state.empty()) deliver_user_state(remote.join, remote.user_state);
 }
 
 // A stream another node opened: a push-pull gets our state back first (memberlist replies
@@ -371,7 +373,11 @@ void SwimNode::handle_stream(Time now, const Address& from, uint64_t conn,
     push_transmit(SwimTransmit{from, Channel::kStreamReply, conn, std::move(reply)});
     return;
   }
-  ++stats_.ignored;  // push-pull behind a label, user messages: for later layers
+  if (msg.type == ml::MsgType::kUser) {
+    deliver_user_message(msg.user);  // a reliable user message: no reply
+    return;
+  }
+  ++stats_.ignored;  // push-pull behind a label: for later layers
 }
 
 void SwimNode::handle_stream_reply(Time now, uint64_t stream, std::span<const uint8_t> bytes) {
