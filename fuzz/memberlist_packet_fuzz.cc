@@ -79,11 +79,25 @@ void unwrap(std::span<const uint8_t> input, std::string_view label) {
   }
 }
 
+// With scratch, compressed messages are decompressed (LZW from untrusted bytes): every part
+// must still decode as its type says, and at least the parts found without scratch come out.
+void unwrap_with_scratch(std::span<const uint8_t> input) {
+  std::vector<ml::PacketPart> plain_parts, parts;
+  ml::MlErrorCounts errors{};
+  ml::unwrap_packet(input, "", plain_parts, errors);
+  ml::UnwrapScratch scratch;
+  ml::unwrap_packet(input, "", parts, errors, &scratch);
+  if (parts.size() < plain_parts.size()) fail("decompressing lost parts");
+  for (const ml::PacketPart& part : parts)
+    check_part(part);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> input(data, size);
   unwrap(input, "");
   unwrap(input, "dc1");
+  unwrap_with_scratch(input);
   return 0;
 }

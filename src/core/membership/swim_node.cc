@@ -150,7 +150,7 @@ void SwimNode::handle_packet(Time now, const Address& from, std::span<const uint
   skip_idle_gossip_ticks(now);
   ++stats_.packets_received;
   parts_.clear();
-  ml::unwrap_packet(bytes, /*expected_label=*/"", parts_, decode_errors_);
+  ml::unwrap_packet(bytes, /*expected_label=*/"", parts_, decode_errors_, &unwrap_scratch_);
   for (const ml::PacketPart& part : parts_) {
     ++stats_.messages_received;
     dispatch(now, from, part);

@@ -384,6 +384,8 @@ class SwimNode {
   // A push-pull stream body (after its type byte) as views; false if it does not decode.
   bool decode_push_pull(std::span<const uint8_t> body, wire::ml::PushPullView& out);
   void dispatch(Time now, const Address& from, const wire::ml::PacketPart& part);
+  void handle_stream_message(Time now, const Address& from, uint64_t conn,
+                             std::span<const uint8_t> bytes);
 
   SwimConfig config_;
   Directory& directory_;
@@ -410,6 +412,8 @@ class SwimNode {
   std::deque<std::vector<uint8_t>> user_messages_;
   std::deque<SwimUserState> user_states_;
   std::deque<SwimPingResult> ping_results_;
+  wire::ml::UnwrapScratch unwrap_scratch_;  // decompressed packet parts
+  std::vector<uint8_t> stream_scratch_;     // a decompressed stream message
   std::vector<Suspected> suspicions_;
   Probe probe_;
   std::vector<Relay> relays_;

@@ -351,8 +351,19 @@ void SwimNode::handle_stream(Time now, const Address& from, uint64_t conn,
                              std::span<const uint8_t> bytes) {
   skip_idle_gossip_ticks(now);
   stats_.received.add(bytes);
+  std::span<const uint8_t> msg;
+  if (auto e = ml::unwrap_stream(bytes, "", stream_scratch_, msg)) {
+    ml::count(decode_errors_, *e);
+    return;
+  }
+  handle_stream_message(now, from, conn, msg);
+}
+
+// A stream's message with its framing off (label checked, decompressed).
+void SwimNode::handle_stream_message(Time now, const Address& from, uint64_t conn,
+                                     std::span<const uint8_t> bytes) {
   std::vector<uint8_t> reply;
-  if (!bytes.empty() && bytes[0] == static_cast<uint8_t>(ml::MsgType::kPushPull)) {
+  if (bytes[0] == static_cast<uint8_t>(ml::MsgType::kPushPull)) {
     ml::PushPullView remote;
     if (!decode_push_pull(bytes.subspan(1), remote)) return;
     encode_local_state(remote.join, reply);
@@ -392,8 +403,14 @@ void SwimNode::handle_stream_reply(Time now, uint64_t stream, std::span<const ui
   const OpenStream open = *it;
   *it = streams_.back();
   streams_.pop_back();
+  std::span<const uint8_t> plain;
+  if (auto e = ml::unwrap_stream(bytes, "", stream_scratch_, plain)) {
+    ml::count(decode_errors_, *e);
+    return;
+  }
+  bytes = plain;
   if (open.kind == StreamKind::kPushPull) {
-    if (bytes.empty() || bytes[0] != static_cast<uint8_t>(ml::MsgType::kPushPull)) {
+    if (bytes[0] != static_cast<uint8_t>(ml::MsgType::kPushPull)) {
       ++stats_.ignored;
       return;
     }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "core/membership/swim_test_net.h"
+#include "core/wire/compress_message.h"
 #include "core/wire/memberlist_codec.h"
 
 namespace rumor::core {
@@ -243,6 +244,40 @@ TEST(SwimNode, PushPullTurnsARemoteDeadIntoSuspectNotDead) {
   ASSERT_TRUE(net.node(0).poll_transmit(reply));
   EXPECT_EQ(reply.channel, Channel::kStreamReply);
   EXPECT_EQ(reply.stream, 99u);
+}
+
+TEST(SwimNode, CompressedPacketsAndStreamsAreUnderstood) {
+  // memberlist compresses streams always and packets when that is smaller (LZW, type 9).
+  SwimTestNet net(3, lan());
+  ml::Alive a;
+  a.incarnation = 1;
+  a.node = "n7";
+  a.addr = ml::Bytes(std::vector<uint8_t>{10, 0, 0, 8});
+  a.port = 7946;
+  a.vsn = ml::Bytes(std::vector<uint8_t>(ml::kDefaultVsn.begin(), ml::kDefaultVsn.end()));
+  std::vector<uint8_t> packet;
+  ml::encode_compressed(encoded(a), packet);
+  net.node(0).handle_packet(net.now(), SwimTestNet::addr(1), packet);
+  EXPECT_NE(net.node(0).find(*net.directory().find_name("n7")), nullptr);
+
+  ml::PushPull remote;
+  ml::PushNodeState s;
+  s.name = "n2";
+  s.addr = ml::Bytes(std::vector<uint8_t>{10, 0, 0, 3});
+  s.port = 7946;
+  s.incarnation = 1;
+  s.state = ml::WireState::kDead;
+  s.vsn = a.vsn;
+  remote.nodes.push_back(s);
+  std::vector<uint8_t> stream;
+  ml::encode_compressed(encoded(remote), stream);
+  net.node(0).handle_stream(net.now(), SwimTestNet::addr(1), 99, stream);
+  EXPECT_EQ(net.state(0, 2), SwimState::kSuspect);
+  SwimTransmit reply;
+  bool replied = false;
+  while (net.node(0).poll_transmit(reply))
+    replied |= reply.channel == Channel::kStreamReply && reply.stream == 99u;
+  EXPECT_TRUE(replied);
 }
 
 TEST(SwimNode, MetadataChangeRaisesIncarnationAndEmitsUpdate) {

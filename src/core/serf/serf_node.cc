@@ -341,10 +341,11 @@ std::optional<Coordinate> SerfNode::coordinate_of(std::string_view name) const {
 }
 
 // Serf's DefaultQueryTimeout: gossip_interval x query_timeout_mult x ceil(log10(n + 1)), n the
-// members memberlist knows (ceil(log10(n + 1)) is n's count of decimal digits).
+// members memberlist counts (NumMembers: neither dead nor left; ceil(log10(n + 1)) is n's count
+// of decimal digits).
 Duration SerfNode::default_query_timeout() const {
   int64_t digits = 0;
-  for (size_t n = swim_.members().size(); n > 0; n /= 10)
+  for (size_t n = swim_.count(SwimState::kAlive) + swim_.count(SwimState::kSuspect); n > 0; n /= 10)
     ++digits;
   return config_.swim.gossip_interval * (config_.query_timeout_mult * digits);
 }

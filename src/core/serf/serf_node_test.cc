@@ -180,6 +180,16 @@ TEST(SerfNode, QueryIsAnsweredByMatchingMembersWithAcksResponsesAndDone) {
   EXPECT_EQ(done, 1u);
 }
 
+TEST(SerfNode, DefaultQueryTimeoutFollowsSerfsFormula) {
+  // gossip_interval x 16 x ceil(log10(n + 1)): 3.2 s up to 9 members, 6.4 s from 10.
+  SerfTestNet small(3, lan());
+  small.join_all();
+  EXPECT_EQ(small.node(0).default_query_timeout(), Duration::millis(3200));
+  SerfTestNet ten(10, lan());
+  ten.join_all();
+  EXPECT_EQ(ten.node(0).default_query_timeout(), Duration::millis(6400));
+}
+
 TEST(SerfNode, QueryWithABadTagRegexIsRefused) {
   SerfTestNet net(1, lan());
   QueryParams p;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/assert.h"
+#include "core/wire/compress_message.h"
 #include "core/wire/go_msgpack.h"
 
 namespace rumor::core::wire::ml {
@@ -320,11 +321,11 @@ Field strip_label(std::span<const uint8_t> bytes, std::string_view expected,
 }
 
 void dispatch(std::span<const uint8_t> msg, int depth, std::vector<PacketPart>& parts,
-              MlErrorCounts& errors);
+              MlErrorCounts& errors, UnwrapScratch* scratch);
 
 // memberlist's decodeCompoundMessage, then each part in order.
 void split_compound(std::span<const uint8_t> body, int depth, std::vector<PacketPart>& parts,
-                    MlErrorCounts& errors) {
+                    MlErrorCounts& errors, UnwrapScratch* scratch) {
   if (body.empty()) {
     count(errors, MlError::kCompoundBadHeader);
     return;
@@ -341,13 +342,13 @@ void split_compound(std::span<const uint8_t> body, int depth, std::vector<Packet
       count(errors, MlError::kCompoundTruncated);
       return;
     }
-    dispatch(body.subspan(offset, len), depth + 1, parts, errors);
+    dispatch(body.subspan(offset, len), depth + 1, parts, errors, scratch);
     offset += len;
   }
 }
 
 void dispatch(std::span<const uint8_t> msg, int depth, std::vector<PacketPart>& parts,
-              MlErrorCounts& errors) {
+              MlErrorCounts& errors, UnwrapScratch* scratch) {
   if (msg.empty()) {
     count(errors, MlError::kEmpty);
     return;
@@ -369,11 +370,25 @@ void dispatch(std::span<const uint8_t> msg, int depth, std::vector<PacketPart>& 
         count(errors, MlError::kCompoundTooDeep);
         return;
       }
-      split_compound(msg.subspan(1), depth, parts, errors);
+      split_compound(msg.subspan(1), depth, parts, errors, scratch);
       return;
-    case MsgType::kCompress:
-      count(errors, MlError::kCompressed);
+    case MsgType::kCompress: {
+      if (depth >= kMaxNesting) {
+        count(errors, MlError::kCompoundTooDeep);
+        return;
+      }
+      if (scratch == nullptr) {
+        count(errors, MlError::kCompressed);
+        return;
+      }
+      std::vector<uint8_t>& plain = scratch->next();
+      if (decode_compressed(msg.subspan(1), kMaxPacketBytes, plain)) {
+        count(errors, MlError::kCompressed);
+        return;
+      }
+      dispatch(plain, depth + 1, parts, errors, scratch);
       return;
+    }
     case MsgType::kEncrypt:
       count(errors, MlError::kEncrypted);
       return;
@@ -513,7 +528,7 @@ const char* ml_error_name(MlError e) {
     case MlError::kCompoundTooDeep:
       return "compound_too_deep";
     case MlError::kCompressed:
-      return "compressed_unsupported";
+      return "bad_compressed";
     case MlError::kEncrypted:
       return "encrypted_unsupported";
   }
@@ -781,7 +796,8 @@ void wrap_label(std::string_view label, std::span<const uint8_t> msg, std::vecto
 }
 
 void unwrap_packet(std::span<const uint8_t> packet, std::string_view expected_label,
-                   std::vector<PacketPart>& parts, MlErrorCounts& errors) {
+                   std::vector<PacketPart>& parts, MlErrorCounts& errors, UnwrapScratch* scratch) {
+  if (scratch != nullptr) scratch->reset();
   if (packet.empty()) {
     count(errors, MlError::kEmpty);
     return;
@@ -806,7 +822,22 @@ void unwrap_packet(std::span<const uint8_t> packet, std::string_view expected_la
     }
     msg = msg.subspan(kCrcOverhead);
   }
-  dispatch(msg, 0, parts, errors);
+  dispatch(msg, 0, parts, errors, scratch);
+}
+
+std::optional<MlError> unwrap_stream(std::span<const uint8_t> bytes,
+                                     std::string_view expected_label, std::vector<uint8_t>& scratch,
+                                     std::span<const uint8_t>& msg) {
+  if (bytes.empty()) return MlError::kEmpty;
+  if (auto e = strip_label(bytes, expected_label, msg)) return *e;
+  if (msg.empty()) return MlError::kEmpty;
+  if (msg.size() > kMaxStreamBytes) return MlError::kStreamTooLarge;
+  if (msg[0] != static_cast<uint8_t>(MsgType::kCompress)) return std::nullopt;
+  if (decode_compressed(msg.subspan(1), kMaxStreamBytes, scratch)) return MlError::kCompressed;
+  msg = scratch;
+  if (msg.empty()) return MlError::kEmpty;
+  if (msg[0] == static_cast<uint8_t>(MsgType::kCompress)) return MlError::kUnexpectedType;
+  return std::nullopt;
 }
 
 // --- streams ------------------------------------------------------------------------------------
@@ -818,11 +849,9 @@ std::optional<MlError> decode_stream(std::span<const uint8_t> bytes,
     count(errors, e);
     return e;
   };
-  if (bytes.empty()) return fail(MlError::kEmpty);
+  std::vector<uint8_t> plain;
   std::span<const uint8_t> msg;
-  if (auto e = strip_label(bytes, expected_label, msg)) return fail(*e);
-  if (msg.empty()) return fail(MlError::kEmpty);
-  if (msg.size() > kMaxStreamBytes) return fail(MlError::kStreamTooLarge);
+  if (auto e = unwrap_stream(bytes, expected_label, plain, msg)) return fail(*e);
   const auto body = msg.subspan(1);
   size_t consumed = 0;
   Field e;
@@ -843,8 +872,8 @@ std::optional<MlError> decode_stream(std::span<const uint8_t> bytes,
     case MsgType::kUser:
       e = read_user_stream(body, &out.user, consumed);
       break;
-    case MsgType::kCompress:
-      e = MlError::kCompressed;
+    case MsgType::kCompress:  // unwrap_stream took one layer off: a second is not memberlist's
+      e = MlError::kUnexpectedType;
       break;
     case MsgType::kEncrypt:
       e = MlError::kEncrypted;

@@ -17,9 +17,11 @@
 // Decoding is lenient where Go is (any integer width, str8/bin, unknown keys skipped, missing
 // keys zero, bytes after the body ignored), so every Go version's output is accepted.
 //
-// Not yet supported, counted as such: compressed messages (LZW, type 9) and encryption (TCP
-// type 10; AES-GCM on UDP shows up as garbage). Labels follow memberlist >= 0.3.0: a packet or
-// stream must carry exactly the expected label, and none when none is expected.
+// Compressed messages (type 9, LZW: compress_message.h) are decompressed, in packets when the
+// caller lends an UnwrapScratch and always in streams, up to the packet or stream size limit.
+// Not yet supported, counted as such: encryption (TCP type 10; AES-GCM on UDP shows up as
+// garbage). Labels follow memberlist >= 0.3.0: a packet or stream must carry exactly the
+// expected label, and none when none is expected.
 //
 // Ownership: PacketPart bodies are views into the caller's packet; every decoded struct owns
 // its data. Nothing here keeps state between calls.
@@ -28,6 +30,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -74,7 +77,8 @@ enum class MlError : uint8_t {
   kCompoundBadHeader,  // a compound without its count or length table
   kCompoundTruncated,  // a compound whose last parts are cut short (earlier parts survive)
   kCompoundTooDeep,    // compound/compress layers nested beyond kMaxNesting
-  kCompressed,         // a compressed (LZW) message: not supported yet
+  kCompressed,         // a compressed message that does not decompress (body, algorithm, LZW,
+                       // over the size limit), or one in a packet unwrapped without scratch
   kEncrypted,          // an encrypted message: not supported yet
 };
 inline constexpr size_t kMlErrorCount = 24;
@@ -150,13 +154,31 @@ struct PacketPart {
   std::span<const uint8_t> body;
 };
 
+// Where unwrap_packet decompresses compressed messages: the parts it returns may point into
+// these buffers, so they live as long as the parts are used. Reused from call to call.
+class UnwrapScratch {
+ public:
+  void reset() { used_ = 0; }
+  std::vector<uint8_t>& next() {
+    if (used_ == buffers_.size()) buffers_.emplace_back();
+    return buffers_[used_++];
+  }
+
+ private:
+  std::deque<std::vector<uint8_t>> buffers_;  // a deque: a new buffer moves no earlier one
+  size_t used_ = 0;
+};
+
 // Undoes a packet's framing as memberlist's ingestPacket does: checks and strips the label,
 // checks and strips hasCrc (only at the outermost layer; a mismatch drops the packet), then
 // recurses into compounds (parts read before a truncated tail survive). Appends every message
 // found, in order, to `parts` (not cleared) and counts each problem in `errors`. The bodies are
 // not decoded here.
+// Compressed messages (at any depth, within kMaxNesting) are decompressed into `scratch`
+// (reset first), which must then outlive the parts; without scratch they count as kCompressed.
 void unwrap_packet(std::span<const uint8_t> packet, std::string_view expected_label,
-                   std::vector<PacketPart>& parts, MlErrorCounts& errors);
+                   std::vector<PacketPart>& parts, MlErrorCounts& errors,
+                   UnwrapScratch* scratch = nullptr);
 
 // --- streams --------------------------------------------------------------------------------
 
@@ -170,8 +192,16 @@ struct StreamMessage {
   ErrResp err;                // kErr: the remote's error
 };
 
-// Decodes the message a stream carried (`bytes` = everything read, label first if any). On
-// failure counts the error in `errors` and returns it too.
+// The message a stream carried, with its label checked and stripped and, if memberlist
+// compressed it (always, by default), decompressed into `scratch` (up to kMaxStreamBytes):
+// `msg` is then a view into `bytes` or into `scratch`. A compressed message inside a compressed
+// one is kUnexpectedType, as memberlist reads only one layer.
+std::optional<MlError> unwrap_stream(std::span<const uint8_t> bytes,
+                                     std::string_view expected_label, std::vector<uint8_t>& scratch,
+                                     std::span<const uint8_t>& msg);
+
+// Decodes the message a stream carried (`bytes` = everything read, label first if any;
+// unwrap_stream's rules). On failure counts the error in `errors` and returns it too.
 std::optional<MlError> decode_stream(std::span<const uint8_t> bytes,
                                      std::string_view expected_label, StreamMessage& out,
                                      MlErrorCounts& errors, size_t max_nodes);

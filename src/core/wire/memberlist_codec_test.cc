@@ -1,5 +1,7 @@
 #include "core/wire/memberlist_codec.h"
 
+#include "core/wire/compress_message.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -906,12 +908,55 @@ TEST(MemberlistCodec, ZeroLengthCompoundPartIsEmpty) {
   EXPECT_EQ(u.count(MlError::kEmpty), 1u);
 }
 
-TEST(MemberlistCodec, CompressedMessageIsCountedUnsupported) {
-  const Buf compressed =
-      cat({{0x09, 0x82}, fs("Algo"), {0x00}, fs("Buf"), {0xa3, 0x00, 0x03, 0x02}});
-  expect_dropped(compressed, MlError::kCompressed);
-  EXPECT_EQ(stream_error(compressed), MlError::kCompressed);
+TEST(MemberlistCodec, CompressedPacketPartsDecompressIntoTheCallersScratch) {
+  const Buf nack = enc(NackResp{7});
+  const Buf ack = enc(AckResp{8, Bytes()});
+  const std::span<const uint8_t> inner[] = {nack, ack};
+  Buf compound, compressed;
+  encode_compound(inner, compound);
+  encode_compressed(compound, compressed);
+  expect_dropped(compressed, MlError::kCompressed);  // nowhere to put the plain bytes
+  UnwrapScratch scratch;
+  Unwrapped u;
+  unwrap_packet(compressed, "", u.parts, u.errors, &scratch);
+  ASSERT_EQ(u.parts.size(), 2u);
+  EXPECT_EQ(u.total(), 0u);
+  EXPECT_EQ(u.parts[0].type, MsgType::kNack);
+  EXPECT_EQ(u.parts[1].type, MsgType::kAck);
+  AckResp got;
+  ASSERT_FALSE(decode(u.parts[1].body, got));
+  EXPECT_EQ(got.seq_no, 8u);
+}
+
+TEST(MemberlistCodec, CorruptCompressedPacketIsCountedAndDropped) {
+  // compress{Algo: 0, Buf: a code beyond the table}, then one with an unknown algorithm.
+  const Buf bad_lzw = cat({{0x09, 0x82}, fs("Algo"), {0x00}, fs("Buf"), {0xa2, 0xff, 0xff}});
+  const Buf bad_algo = cat({{0x09, 0x82}, fs("Algo"), {0x07}, fs("Buf"), {0xa3, 0x00, 0x03, 0x02}});
+  for (const Buf& packet : {bad_lzw, bad_algo}) {
+    UnwrapScratch scratch;
+    Unwrapped u;
+    unwrap_packet(packet, "", u.parts, u.errors, &scratch);
+    EXPECT_TRUE(u.parts.empty());
+    EXPECT_EQ(u.count(MlError::kCompressed), 1u);
+    EXPECT_EQ(stream_error(packet), MlError::kCompressed);
+  }
+}
+
+TEST(MemberlistCodec, CompressedStreamDecodesAsTheMessageInside) {
+  Buf plain, compressed;
+  encode(sample_push_pull(), plain);
+  encode_compressed(plain, compressed);
+  StreamMessage out;
+  ASSERT_FALSE(stream(compressed, out));
+  EXPECT_EQ(out.type, MsgType::kPushPull);
+  EXPECT_EQ(out.push_pull, sample_push_pull());
   EXPECT_EQ(stream_frame_size(compressed), compressed.size());
+  Buf twice;
+  encode_compressed(compressed, twice);
+  EXPECT_EQ(stream_error(twice), MlError::kUnexpectedType) << "memberlist reads one layer";
+  // LZW of nothing: the stream carried no message.
+  const Buf empty = cat({{0x09, 0x82}, fs("Algo"), {0x00}, fs("Buf"), {0xa3, 0x00, 0x03, 0x02}});
+  EXPECT_EQ(stream_error(empty), MlError::kEmpty);
 }
 
 TEST(MemberlistCodec, EncryptedMessageIsCountedUnsupported) {
