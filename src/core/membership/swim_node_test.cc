@@ -29,6 +29,20 @@ double secs(Duration d) {
   return d.sec();
 }
 
+// A push-pull from a member that believes n2 (10.0.0.3:7946) dead.
+ml::PushPull push_pull_saying_n2_is_dead() {
+  ml::PushPull remote;
+  ml::PushNodeState s;
+  s.name = "n2";
+  s.addr = ml::Bytes(std::vector<uint8_t>{10, 0, 0, 3});
+  s.port = 7946;
+  s.incarnation = 1;
+  s.state = ml::WireState::kDead;
+  s.vsn = ml::Bytes(std::vector<uint8_t>(ml::kDefaultVsn.begin(), ml::kDefaultVsn.end()));
+  remote.nodes.push_back(s);
+  return remote;
+}
+
 TEST(SwimNode, HealthyClusterStaysAliveWithNoSuspicions) {
   SwimTestNet net(5, lan());
   net.run_for(Duration::seconds(60));
@@ -229,15 +243,7 @@ TEST(SwimNode, JoinsInFlightCountSeedsUntilTheyAnswerOrFail) {
 
 TEST(SwimNode, PushPullTurnsARemoteDeadIntoSuspectNotDead) {
   SwimTestNet net(3, lan());
-  ml::PushPull remote;
-  ml::PushNodeState s;
-  s.name = "n2";
-  s.addr = ml::Bytes(std::vector<uint8_t>{10, 0, 0, 3});
-  s.port = 7946;
-  s.incarnation = 1;
-  s.state = ml::WireState::kDead;
-  s.vsn = ml::Bytes(std::vector<uint8_t>(ml::kDefaultVsn.begin(), ml::kDefaultVsn.end()));
-  remote.nodes.push_back(s);
+  const ml::PushPull remote = push_pull_saying_n2_is_dead();
   net.node(0).handle_stream(net.now(), SwimTestNet::addr(1), 99, encoded(remote));
   EXPECT_EQ(net.state(0, 2), SwimState::kSuspect);
   SwimTransmit reply;
@@ -260,15 +266,7 @@ TEST(SwimNode, CompressedPacketsAndStreamsAreUnderstood) {
   net.node(0).handle_packet(net.now(), SwimTestNet::addr(1), packet);
   EXPECT_NE(net.node(0).find(*net.directory().find_name("n7")), nullptr);
 
-  ml::PushPull remote;
-  ml::PushNodeState s;
-  s.name = "n2";
-  s.addr = ml::Bytes(std::vector<uint8_t>{10, 0, 0, 3});
-  s.port = 7946;
-  s.incarnation = 1;
-  s.state = ml::WireState::kDead;
-  s.vsn = a.vsn;
-  remote.nodes.push_back(s);
+  const ml::PushPull remote = push_pull_saying_n2_is_dead();
   std::vector<uint8_t> stream;
   ml::encode_compressed(encoded(remote), stream);
   net.node(0).handle_stream(net.now(), SwimTestNet::addr(1), 99, stream);
