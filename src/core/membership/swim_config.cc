@@ -2,25 +2,10 @@
 
 #include <string>
 
+#include "base/config_check.h"
+
 namespace rumor::core {
 namespace {
-
-Status check_count(std::string_view field, uint32_t value, uint32_t lo, uint32_t hi) {
-  if (value >= lo && value <= hi) return Status::ok();
-  return Status::error(std::string(field) + ": must be in " + std::to_string(lo) + ".." +
-                       std::to_string(hi) + ", got " + std::to_string(value));
-}
-
-std::string ns_text(Duration d) {
-  return std::to_string(d.ns()) + "ns";
-}
-
-Status check_duration(std::string_view field, Duration d, Duration lo, Duration hi,
-                      std::string_view range) {
-  if (d >= lo && d <= hi) return Status::ok();
-  return Status::error(std::string(field) + ": must be in " + std::string(range) + ", got " +
-                       ns_text(d));
-}
 
 // 0 switches the timer off; otherwise it must lie in 1 ms .. hi.
 Status check_optional_interval(std::string_view field, Duration d, Duration hi,

@@ -3,21 +3,10 @@
 #include <string>
 #include <string_view>
 
+#include "base/config_check.h"
+
 namespace rumor::core::serf {
 namespace {
-
-Status check_count(std::string_view field, uint64_t value, uint64_t lo, uint64_t hi) {
-  if (value >= lo && value <= hi) return Status::ok();
-  return Status::error(std::string(field) + ": must be in " + std::to_string(lo) + ".." +
-                       std::to_string(hi) + ", got " + std::to_string(value));
-}
-
-Status check_duration(std::string_view field, Duration d, Duration lo, Duration hi,
-                      std::string_view range) {
-  if (d >= lo && d <= hi) return Status::ok();
-  return Status::error(std::string(field) + ": must be in " + std::string(range) + ", got " +
-                       std::to_string(d.ns()) + "ns");
-}
 
 constexpr Duration kHour = Duration::seconds(3600);
 constexpr Duration kYear = Duration::seconds(365LL * 24 * 3600);

@@ -100,6 +100,7 @@ void SerfNode::join(Time now, std::span<const Address> seeds, bool ignore_old) {
   if (!join_pending_) joined_before_ = swim_.joined_count();
   join_pending_ = true;
   event_join_ignore_ = ignore_old;
+  refresh_user_state();
   swim_.join(now, seeds);
   after_swim(now);
 }
@@ -167,6 +168,7 @@ void SerfNode::handle_packet(Time now, const Address& from, std::span<const uint
 
 void SerfNode::handle_stream(Time now, const Address& from, uint64_t conn,
                              std::span<const uint8_t> bytes) {
+  refresh_user_state();  // a push-pull is answered with it
   swim_.handle_stream(now, from, conn, bytes);
   after_swim(now);
 }
@@ -182,7 +184,10 @@ void SerfNode::handle_stream_error(Time now, uint64_t stream) {
 }
 
 void SerfNode::handle_timeout(Time now) {
-  if (swim_.poll_timeout() <= now) swim_.handle_timeout(now);
+  if (swim_.poll_timeout() <= now) {
+    refresh_user_state();  // the periodic push-pull sends it
+    swim_.handle_timeout(now);
+  }
   if (now >= next_reap_) {
     reap(now);
     next_reap_ = now + config_.reap_interval;
@@ -197,8 +202,7 @@ void SerfNode::handle_timeout(Time now) {
 
 // ---- draining the SwimNode -----------------------------------------------------------------
 
-// Hands Serf what memberlist would have handed its delegates during the call just made, then
-// re-encodes the push-pull state if it changed, so the next call sends the current one.
+// Hands Serf what memberlist would have handed its delegates during the call just made.
 void SerfNode::after_swim(Time now) {
   SwimEvent e;
   while (swim_.poll_event(e))
@@ -219,9 +223,10 @@ void SerfNode::after_swim(Time now) {
     if (swim_.joined_count() > joined_before_) broadcast_join(now, clock_.time());
   }
   if (state_ != State::kAlive && state_ != State::kLeft) step_leave(now);
-  refresh_user_state();
 }
 
+// Serf's push-pull state is encoded (the whole member table and event ring) only before a call
+// that may send it, and only if it changed since: not once per message received.
 void SerfNode::refresh_user_state() {
   if (!state_dirty_) return;
   swim_.set_user_state(local_state());

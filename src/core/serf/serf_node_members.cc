@@ -224,6 +224,7 @@ void SerfNode::reconnect(Time now) {
   auto it = members_.find(name);
   if (it == members_.end()) return;
   const Address addr = it->second.member.addr;
+  refresh_user_state();
   swim_.join(now, std::span(&addr, 1));
 }
 
