@@ -417,6 +417,52 @@ BENCHMARK(BM_SwimPushPullExchange)
     ->Arg(10000)
     ->Unit(benchmark::kMillisecond);
 
+// One probe round between two formed nodes, through their sans-IO surface: A's probe timer
+// fires and it pings B (its only peer), B decodes the ping and acks, A decodes the ack. This is
+// the core's share of the steady state, where each node does one such round a second; the
+// rest of an agent's CPU is the kernel and the event loop. Items/s are probe rounds.
+void BM_SwimProbeRound(benchmark::State& state) {
+  core::Directory dir;
+  const core::SwimConfig config = core::SwimConfig::lan();
+  auto make = [&](const char* name, uint8_t last) {
+    core::SwimIdentity id;
+    id.name = name;
+    id.addr = core::Address::v4(10, 0, 0, last, 7946);
+    return std::make_unique<core::SwimNode>(config, dir, id, last, Time::zero());
+  };
+  auto a = make("node-a", 1);
+  auto b = make("node-b", 2);
+  const auto b_identity = dir.intern_identity(*dir.intern_name("node-b"), b->self_addr());
+  a->restore_member(Time::zero(), *b_identity, 1);
+  a->stagger_timers(Time::zero());
+  core::SwimTransmit t;
+  core::SwimEvent e;
+  uint64_t steps = 0;
+  uint64_t acked = 0;
+  for (auto _ : state) {
+    // Timer steps until one ack is back (gossip ticks and the like come in between).
+    for (const uint64_t before = acked; acked == before && steps < 100 * (before + 1); ++steps) {
+      const Time now = a->poll_timeout();
+      a->handle_timeout(now);
+      while (a->poll_transmit(t)) {
+        if (t.channel == core::Channel::kPacket) b->handle_packet(now, a->self_addr(), t.bytes);
+      }
+      while (b->poll_transmit(t)) {
+        if (t.channel != core::Channel::kPacket) continue;
+        a->handle_packet(now, b->self_addr(), t.bytes);
+        ++acked;
+      }
+      while (a->poll_event(e) || b->poll_event(e)) {
+      }
+    }
+  }
+  if (acked < static_cast<uint64_t>(state.iterations())) state.SkipWithError("an ack was missing");
+  state.counters["timer_steps_per_ack"] =
+      static_cast<double>(steps) / static_cast<double>(std::max<uint64_t>(acked, 1));
+  state.SetItemsProcessed(static_cast<int64_t>(acked));
+}
+BENCHMARK(BM_SwimProbeRound);
+
 }  // namespace
 }  // namespace rumor
 

@@ -61,6 +61,7 @@ struct Args {
   int join_parallel = 64;  // joins in flight at once; 0: all
   int threads = 0;         // loop threads; 0: one per 1,000 nodes, at most one per core
   double batch_ms = -1;    // the loops' batch (net/loop.h); negative: LoopOptions' default
+  double slack_ms = -1;    // the loops' timer slack (net/deadlines.h); negative: the default
 };
 
 [[noreturn]] void fail(const std::string& message) {
@@ -91,10 +92,12 @@ Args parse_args(int argc, char** argv) {
       a.threads = static_cast<int>(v);
     } else if (flag == "--batch-ms") {
       a.batch_ms = v;
+    } else if (flag == "--slack-ms") {
+      a.slack_ms = v;
     } else {
       fail("unknown flag " + std::string(flag) +
            " (allowed: --nodes N --base-port P --steady-s S --timeout-s T --join-parallel K"
-           " --threads T --batch-ms B)");
+           " --threads T --batch-ms B --slack-ms S)");
     }
   }
   if (a.nodes < 3 || a.base_port < 1 || a.base_port + a.nodes - 1 > 65535 || a.steady_s <= 0 ||
@@ -230,6 +233,9 @@ class Cluster {
   rumor::net::LoopOptions loop_options() const {
     rumor::net::LoopOptions o;
     if (args_.batch_ms >= 0) o.batch = Duration::nanos(static_cast<int64_t>(args_.batch_ms * 1e6));
+    if (args_.slack_ms > 0) {
+      o.timer_slack = Duration::nanos(static_cast<int64_t>(args_.slack_ms * 1e6));
+    }
     return o;
   }
 
@@ -386,9 +392,41 @@ class Cluster {
     }
   }
 
+  // At the give-up: which node lacks which member, and how (stderr), so a run that did not
+  // converge says why. Each shard looks at its own hosts on its own thread.
+  void report_missing() {
+    for (auto& shard : shards_) {
+      Shard* sh = shard.get();
+      auto done = std::make_shared<std::promise<void>>();
+      auto fut = done->get_future();
+      sh->loop.post([this, sh, done] {
+        for (int i = 0; i < n_; ++i) {
+          if (shard_of_[i] != sh || views_[i] == n_) continue;
+          const auto& node = hosts_[i]->node();
+          for (int j = 0; j < n_; ++j) {
+            const auto id = sh->directory.find_name(node_name(j));
+            const auto* m = id ? node.find(*id) : nullptr;
+            if (m != nullptr && (m->state == rumor::core::SwimState::kAlive ||
+                                 m->state == rumor::core::SwimState::kSuspect)) {
+              continue;
+            }
+            std::fprintf(stderr, "rumor_cluster: %s lacks %s (%s)\n", node_name(i).c_str(),
+                         node_name(j).c_str(),
+                         m == nullptr
+                             ? "never heard of"
+                             : (m->state == rumor::core::SwimState::kDead ? "dead" : "left"));
+          }
+        }
+        done->set_value();
+      });
+      fut.wait();
+    }
+  }
+
   // Phase 2: the steady state, right after convergence (or the give-up).
   void steady() {
     joining_ = false;
+    if (!converged_) report_missing();
     full_views_at_timeout_ = full_views_;
     cpu0_ = cpu_seconds();
     start_ = totals();

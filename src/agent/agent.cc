@@ -35,7 +35,7 @@ Agent::Agent(const AgentConfig& config, Log& log)
     : config_(config),
       log_(log),
       swim_(core::SwimConfig::from_profile(config.profile).value()),
-      loop_(net::LoopOptions{.timer_slack = swim_.gossip_interval / 10}),
+      loop_(net::LoopOptions{.timer_slack = swim_.gossip_interval / 4}),
       signals_(loop_.io()),
       join_timer_(loop_.io()),
       reconnect_timer_(loop_.io()),

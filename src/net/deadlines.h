@@ -3,7 +3,7 @@
 // A SWIM node wants to be woken about six times a second (gossip, probe, probe timeout, ...);
 // a process hosting thousands of nodes would otherwise arm and fire thousands of OS timers a
 // second, each a separate wake-up of the thread. Here every deadline is rounded *up* to the
-// next multiple of `slack` (LoopOptions: a tenth of the gossip interval), so the deadlines
+// next multiple of `slack` (LoopOptions: a quarter of the gossip interval), so the deadlines
 // that fall into one slot are run from a single wake-up, and one asio::steady_timer is armed
 // at the earliest slot.
 //

@@ -25,10 +25,15 @@ namespace rumor::net {
 struct LoopOptions {
   // Under load, the least time between two looks for work (run()); zero: none.
   Duration batch = Duration::millis(2);
-  // How late a host's deadline may run so that deadlines share wake-ups (deadlines.h). 20 ms
-  // is a tenth of memberlist's LAN gossip interval; a driver with another profile passes a
-  // tenth of its own.
-  Duration timer_slack = Duration::millis(20);
+  // How late a host's deadline may run so that deadlines share wake-ups (deadlines.h). 50 ms
+  // is a quarter of memberlist's LAN gossip interval and a tenth of its probe timeout; a driver
+  // with another profile passes a quarter of its own gossip interval. On these machines a
+  // wake-up costs about 50 us of CPU, so a loop hosting many nodes spends most of its time
+  // waking: with 100 nodes a 20 ms slack measured 1.03 % of a core, 50 ms 0.71 %, 100 ms
+  // 0.53 % (bench/versus/rumor_cluster --slack-ms, docs/performance.md). Rounding only delays
+  // a timer, never drifts a periodic one (the node schedules from its nominal times), and a
+  // late probe timeout only makes the node more lenient.
+  Duration timer_slack = Duration::millis(50);
 };
 
 class Loop {

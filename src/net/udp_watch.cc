@@ -56,6 +56,16 @@ void UdpWatch::arm() {
 
 void UdpWatch::on_ready() {
   ++turns_;
+  // Handling a datagram often sends one to another socket of this loop (a ping, then its ack,
+  // when many hosts share it): looking again before going back to the io_context serves that
+  // chain in this turn instead of one io_context round (and re-arm) per hop.
+  for (int round = 0; round < kRoundsPerTurn; ++round) {
+    if (drain_once() == 0) break;
+  }
+  arm();
+}
+
+int UdpWatch::drain_once() {
   std::array<epoll_event, 256> events;
   int n;
   do {
@@ -69,9 +79,7 @@ void UdpWatch::on_ready() {
     if (slots_.live(id, gen)) slots_.at(id).fn(now);
   }
   slots_.end_turn();
-  // More than 256 readable, or sockets left with datagrams: the set is still readable and the
-  // wait completes again at once.
-  arm();
+  return n;
 }
 
 }  // namespace rumor::net

@@ -5,7 +5,9 @@
 // each one's callback reads them (UdpSocket::receive_batch). So a wake-up of the thread
 // serves all the sockets that became readable since the last, instead of one wake-up (and
 // two reads and a re-arm) per datagram. Level-triggered: a socket left with datagrams (a
-// host reads at most packets_per_wakeup per turn) is listed again on the next turn.
+// host reads at most packets_per_wakeup per turn) is listed again on the next turn. A turn
+// looks again (up to kRoundsPerTurn times) while the last look found sockets: what a host sent
+// to another host of the loop (a ping, then its ack) is handled in the same turn.
 //
 // Invariants: each id has one socket; after unwatch() its callback never runs again, even
 // from a turn already under way; callbacks run on the loop thread with the turn's `now`.
@@ -39,7 +41,9 @@ class UdpWatch {
 
  private:
   void arm();
+  static constexpr int kRoundsPerTurn = 4;
   void on_ready();
+  int drain_once();  // one epoll_wait(0) and the callbacks of what it lists; returns how many
 
   asio::posix::stream_descriptor set_;              // owns the inner epoll descriptor
   CallbackSlots<std::function<void(Time)>> slots_;  // the epoll token is (gen << 32) | id

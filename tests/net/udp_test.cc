@@ -112,16 +112,18 @@ TEST(UdpWatch, EveryReadableSocketIsServedFromOneWakeup) {
   EXPECT_EQ(loop.udp_watch().turns(), 1u);
 }
 
-TEST(UdpWatch, SocketLeftWithDatagramsIsServedAgainOnTheNextTurn) {
+TEST(UdpWatch, SocketLeftWithDatagramsIsServedAgainUntilEmpty) {
   Loop loop;
   auto sender = open_socket();
   auto s = open_socket();
-  DatagramBatch one(1);  // the callback reads a single datagram per turn
+  DatagramBatch one(1);  // the callback reads a single datagram per call
   int served = 0;
+  int calls = 0;
   UdpWatch::Id id;
   ASSERT_FALSE(loop.udp_watch().watch(
       s->native_handle(),
       [&](Time) {
+        ++calls;
         ASSERT_FALSE(s->receive_batch(one));
         served += static_cast<int>(one.count());
       },
@@ -129,7 +131,36 @@ TEST(UdpWatch, SocketLeftWithDatagramsIsServedAgainOnTheNextTurn) {
   for (int i = 0; i < 3; ++i)
     ASSERT_TRUE(sender->send_to(bytes_of("x"), local_endpoint(*s)));
   ASSERT_TRUE(run_until(loop, [&] { return served == 3; }));
-  EXPECT_GE(loop.udp_watch().turns(), 3u);
+  EXPECT_GE(calls, 3);  // level-triggered: listed again while datagrams are left
+}
+
+TEST(UdpWatch, ADatagramOneCallbackSendsToAnotherWatchedSocketIsServedInTheSameTurn) {
+  Loop loop;
+  auto sender = open_socket();
+  auto a = open_socket();
+  auto b = open_socket();
+  DatagramBatch batch(4);
+  bool b_served = false;
+  UdpWatch::Id ia, ib;
+  ASSERT_FALSE(loop.udp_watch().watch(
+      a->native_handle(),
+      [&](Time) {
+        ASSERT_FALSE(a->receive_batch(batch));
+        if (batch.count() > 0) {
+          ASSERT_TRUE(a->send_to(bytes_of("ack"), local_endpoint(*b)));
+        }
+      },
+      ia));
+  ASSERT_FALSE(loop.udp_watch().watch(
+      b->native_handle(),
+      [&](Time) {
+        ASSERT_FALSE(b->receive_batch(batch));
+        b_served = b_served || batch.count() > 0;
+      },
+      ib));
+  ASSERT_TRUE(sender->send_to(bytes_of("ping"), local_endpoint(*a)));
+  ASSERT_TRUE(run_until(loop, [&] { return b_served; }));
+  EXPECT_EQ(loop.udp_watch().turns(), 1u);  // the ping and the ack in one wake-up
 }
 
 TEST(UdpWatch, UnwatchedSocketsCallbackNeverRuns) {
