@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <csignal>
 
+#include "agent/agent_rpc.h"
 #include "agent/http_api.h"
 #include "agent/metrics.h"
 #include "net/endpoint.h"
@@ -16,11 +17,18 @@ namespace {
 constexpr auto kJoinPoll = std::chrono::milliseconds(50);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(30000);
 
-std::chrono::nanoseconds to_chrono(Duration d) {
-  return std::chrono::nanoseconds(d.ns());
-}
 Duration seconds(double s) {
   return Duration::nanos(static_cast<int64_t>(s * 1e9));
+}
+
+core::serf::SerfConfig serf_config(const AgentConfig& c) {
+  core::serf::SerfConfig s;
+  s.swim = core::SwimConfig::from_profile(c.profile).value();
+  s.swim.label = c.label;
+  s.swim.compress = !c.disable_compression;
+  s.reconnect_interval = seconds(c.reconnect_interval_s);
+  s.reconnect_timeout = seconds(c.reconnect_timeout_s);
+  return s;
 }
 
 std::string host_name() {
@@ -34,18 +42,18 @@ std::string host_name() {
 Agent::Agent(const AgentConfig& config, Log& log)
     : config_(config),
       log_(log),
-      swim_(core::SwimConfig::from_profile(config.profile).value()),
-      loop_(net::LoopOptions{.timer_slack = swim_.gossip_interval / 4}),
+      serf_(serf_config(config)),
+      loop_(net::LoopOptions{.timer_slack = serf_.swim.gossip_interval / 4}),
       signals_(loop_.io()),
       join_timer_(loop_.io()),
-      reconnect_timer_(loop_.io()),
       leave_timer_(loop_.io()),
-      prng_(net::Loop::entropy_seed()) {
+      refusal_timer_(loop_.io()) {
   if (config_.node.empty()) config_.node = host_name();
 }
 
 Agent::~Agent() {
   hub_.close();
+  rpc_.reset();   // stops the RPC thread and the handler scripts first
   http_.reset();  // stops the HTTP threads before the loop and the host go away
 }
 
@@ -54,10 +62,18 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentConfig& config, Log& log)
   std::unique_ptr<Agent> agent(new Agent(config, log));
   if (Status s = agent->open_snapshot(); !s) return s;
   if (Status s = agent->open_host(); !s) return s;
+  // The RPC before the HTTP API: the HTTP server is the last thing that can fail (stopping
+  // httplib before its thread is listening is not reliable).
+  auto rpc = AgentRpc::start(*agent);
+  if (!rpc) return rpc.status();
+  agent->rpc_ = std::move(*rpc);
+  AgentRpc* rpc_ptr = agent->rpc_.get();
+  agent->add_event_listener([rpc_ptr](const core::serf::SerfEvent& e) { rpc_ptr->on_event(e); });
   auto http = HttpApi::start(*agent, config.http);
   if (!http) return http.status();
   agent->http_ = std::move(*http);
   agent->watch_signals();
+  agent->watch_refusals();
   agent->log_started();
   return agent;
 }
@@ -87,11 +103,11 @@ Status Agent::open_host() {
   // A restarted agent outbids every incarnation it used before, so the cluster takes its
   // alive message over the failed or left one it holds.
   o.incarnation = snapshot_ ? snapshot_->state().incarnation + 1 : 1;
-  o.meta = core::wire::encode_serf_tags(config_.tags);
-  auto host = net::SwimHost::open(loop_, swim_, o);
+  auto host = net::SerfHost::open(loop_, serf_, o, config_.tags);
   if (!host) return host.status();
   host_ = std::move(*host);
-  host_->set_event_handler([this](const core::SwimEvent& e) { on_event(e); });
+  if (Status s = load_keys(); !s) return s;
+  host_->set_event_handler([this](const core::serf::SerfEvent& e) { on_event(e); });
   if (snapshot_) {
     if (Status s = snapshot_->start(); !s) return s;
   }
@@ -100,11 +116,14 @@ Status Agent::open_host() {
 }
 
 void Agent::log_started() {
-  log_.info("agent started", {{"node", config_.node},
-                              {"bind", net::to_string(host_->bound())},
-                              {"advertise", net::to_string(host_->node().self_addr())},
-                              {"incarnation", std::to_string(host_->node().incarnation())},
-                              {"http", config_.http}});
+  log_.info("agent started",
+            {{"node", config_.node},
+             {"bind", net::to_string(host_->bound())},
+             {"advertise", net::to_string(swim().self_addr())},
+             {"incarnation", std::to_string(swim().incarnation())},
+             {"http", config_.http},
+             {"rpc", config_.rpc},
+             {"encrypted", swim().transport().keyring().empty() ? "false" : "true"}});
 }
 
 Status Agent::run() {
@@ -119,7 +138,6 @@ Status Agent::run() {
               {{"members", std::to_string(previous.size())}});
     start_join(std::move(previous), true, 0);
   }
-  schedule_reconnect();
   loop_.run();
   return exit_status_.value_or(Status::ok());
 }
@@ -132,49 +150,74 @@ void Agent::publish(std::string_view type, const MemberView& view) {
   hub_.publish("event: " + std::string(type) + "\ndata: " + json_text(j) + "\n\n");
 }
 
-void Agent::on_event(const core::SwimEvent& e) {
-  const core::SwimNode& node = host_->node();
-  const core::SwimMember* m = node.find(e.member);
-  // memberlist forgets the dead after gossip_to_the_dead_time; Serf does not: the agent keeps
-  // showing them (gone_) until reconnect_timeout, and only then reports member-reap.
-  if (m == nullptr) return;
-  const MemberView view = member_view(node, *m);
-  const bool self = e.member == node.self_name();
-  publish(event_type(e.kind), view);
+void Agent::publish_user_event(const core::serf::SerfEvent& e) {
+  log_.info("user event", {{"name", e.name}, {"ltime", std::to_string(e.ltime)}});
+  const std::string payload(e.payload.begin(), e.payload.end());
+  nlohmann::json j = {{"type", "user"},   {"time", wall_clock_now()}, {"name", e.name},
+                      {"ltime", e.ltime}, {"payload", payload},       {"coalesce", e.coalesce}};
+  hub_.publish("event: user\ndata: " + json_text(j) + "\n\n");
+}
 
-  if (!self) {
-    if (e.kind == core::SwimEventKind::kFailed || e.kind == core::SwimEventKind::kLeft) {
-      gone_[view.name] = Gone{view, node.directory().identity_addr(m->identity), e.at};
-    } else {
-      gone_.erase(view.name);
+void Agent::on_event(const core::serf::SerfEvent& e) {
+  using K = core::serf::SerfEventKind;
+  switch (e.kind) {
+    case K::kQueryAck:
+    case K::kQueryResponse:
+    case K::kQueryDone: {
+      const auto it = queries_.find(e.query_id);
+      if (it == queries_.end()) return;
+      it->second(e);
+      if (e.kind == K::kQueryDone) queries_.erase(e.query_id);
+      return;
     }
+    case K::kKeyringChanged:
+      on_keyring_changed(e.name);
+      return;
+    case K::kUser:
+      publish_user_event(e);
+      break;
+    case K::kQuery:
+      log_.debug("query", {{"name", e.name}, {"ltime", std::to_string(e.ltime)}});
+      break;
+    default:
+      on_member_event(e);
+      break;
   }
-  if (snapshot_ && !self && !leaving_) {  // after a leave, shutdown makes everyone look gone
-    Status s = Status::ok();
-    switch (e.kind) {
-      case core::SwimEventKind::kJoined:
-      case core::SwimEventKind::kAlive:
-      case core::SwimEventKind::kUpdated:
-        s = snapshot_->alive(view.name, view.address);
-        break;
-      case core::SwimEventKind::kFailed:
-      case core::SwimEventKind::kLeft:
-      case core::SwimEventKind::kReaped:
-        s = snapshot_->not_alive(view.name);
-        break;
-      case core::SwimEventKind::kSuspect:
-        break;
-    }
-    if (!s) {
-      ++counters_.snapshot_errors;
-      log_.error("snapshot write failed", {{"error", s.message()}});
-    }
-  }
+  for (const auto& listener : listeners_)
+    listener(e);
   record_incarnation();
 }
 
+void Agent::on_member_event(const core::serf::SerfEvent& e) {
+  using K = core::serf::SerfEventKind;
+  const core::serf::SerfMember current = host_->node().member(e.member.name).value_or(e.member);
+  const MemberView view = member_view(host_->node(), current);
+  publish(core::serf::serf_event_name(e.kind), view);
+  const bool self = e.member.name == config_.node;
+  if (!snapshot_ || self || leaving_) return;  // after a leave, shutdown makes all look gone
+  Status s = Status::ok();
+  switch (e.kind) {
+    case K::kMemberJoin:
+    case K::kMemberUpdate:
+    case K::kMemberAlive:
+      s = snapshot_->alive(view.name, view.address);
+      break;
+    case K::kMemberLeave:
+    case K::kMemberFailed:
+    case K::kMemberReap:
+      s = snapshot_->not_alive(view.name);
+      break;
+    default:
+      break;
+  }
+  if (!s) {
+    ++counters_.snapshot_errors;
+    log_.error("snapshot write failed", {{"error", s.message()}});
+  }
+}
+
 void Agent::record_incarnation() {
-  const uint32_t inc = host_->node().incarnation();
+  const uint32_t inc = swim().incarnation();
   if (!snapshot_ || inc <= recorded_incarnation_) return;
   recorded_incarnation_ = inc;
   if (Status s = snapshot_->incarnation(inc); !s) {
@@ -210,13 +253,13 @@ void Agent::join_attempt() {
     stop();
     return;
   }
-  const size_t before = host_->node().joined_count();
+  const size_t before = swim().joined_count();
   host_->join(seeds);
-  check_join(before, net::Loop::now() + swim_.tcp_timeout + Duration::seconds(1));
+  check_join(before, net::Loop::now() + serf_.swim.tcp_timeout + Duration::seconds(1));
 }
 
 void Agent::check_join(size_t before, Time give_up) {
-  const bool done = host_->node().joins_in_flight() == 0 || net::Loop::now() >= give_up;
+  const bool done = swim().joins_in_flight() == 0 || net::Loop::now() >= give_up;
   if (!done) {
     join_timer_.expires_after(kJoinPoll);
     join_timer_.async_wait([this, before, give_up](const asio::error_code& ec) {
@@ -224,7 +267,7 @@ void Agent::check_join(size_t before, Time give_up) {
     });
     return;
   }
-  const size_t joined = host_->node().joined_count() - before;
+  const size_t joined = swim().joined_count() - before;
   if (joined > 0) {
     log_.info("joined the cluster", {{"contacted", std::to_string(joined)}});
     return;
@@ -252,47 +295,9 @@ void Agent::check_join(size_t before, Time give_up) {
   });
 }
 
-void Agent::join_now(const std::vector<core::Address>& seeds) {
+void Agent::join_now(const std::vector<core::Address>& seeds, bool ignore_old) {
   ++counters_.join_attempts;
-  host_->join(seeds);
-}
-
-// --- Serf's reconnector ---------------------------------------------------------------------
-
-void Agent::schedule_reconnect() {
-  reconnect_timer_.expires_after(to_chrono(seconds(config_.reconnect_interval_s)));
-  reconnect_timer_.async_wait([this](const asio::error_code& ec) {
-    if (ec || leaving_) return;
-    reconnect();
-    schedule_reconnect();
-  });
-}
-
-// serf.go reconnect(): with probability failed/alive, join one random failed member. Members
-// failed or left longer than reconnect_timeout are forgotten (Serf's reap: member-reap).
-void Agent::reconnect() {
-  const Time now = net::Loop::now();
-  const Duration timeout = seconds(config_.reconnect_timeout_s);
-  std::vector<const Gone*> failed;
-  for (auto it = gone_.begin(); it != gone_.end();) {
-    if (now - it->second.since > timeout) {
-      publish("member-reap", it->second.view);
-      it = gone_.erase(it);
-      continue;
-    }
-    if (it->second.view.status == "failed") failed.push_back(&it->second);
-    ++it;
-  }
-  if (failed.empty()) return;
-  const core::SwimNode& node = host_->node();
-  const size_t alive = node.count(core::SwimState::kAlive) + node.count(core::SwimState::kSuspect);
-  const double p =
-      static_cast<double>(failed.size()) / static_cast<double>(std::max<size_t>(alive, 1));
-  if (!prng_.chance(p)) return;
-  const Gone& pick = *failed[prng_.uniform(failed.size())];
-  log_.debug("reconnecting to a failed member", {{"name", pick.view.name}});
-  ++counters_.reconnects;
-  host_->join(std::span<const core::Address>(&pick.addr, 1));
+  host_->command([&](core::serf::SerfNode& n, Time now) { n.join(now, seeds, ignore_old); });
 }
 
 // --- tags, signals, leaving ----------------------------------------------------------------
@@ -304,16 +309,53 @@ Status Agent::update_tags(const core::wire::Tags& set, const std::vector<std::st
   for (const auto& k : remove)
     tags.erase(k);
   const auto meta = core::wire::encode_serf_tags(tags);
-  if (meta.size() > swim_.meta_max_bytes) {
+  if (meta.size() > serf_.swim.meta_max_bytes) {
     return Status::error("tags: encoded they take " + std::to_string(meta.size()) +
-                         " bytes, over the " + std::to_string(swim_.meta_max_bytes) +
+                         " bytes, over the " + std::to_string(serf_.swim.meta_max_bytes) +
                          "-byte metadata limit");
   }
-  if (!host_->set_meta(meta)) return Status::error("tags: the node refused the metadata");
+  Status s =
+      host_->command([&](core::serf::SerfNode& n, Time now) { return n.set_tags(now, tags); });
+  if (!s) return Status::error("tags: " + s.message());
   config_.tags = std::move(tags);
+  if (rpc_) rpc_->set_self_tags({config_.tags.begin(), config_.tags.end()});
   record_incarnation();
-  log_.info("tags updated", {{"incarnation", std::to_string(host_->node().incarnation())}});
+  log_.info("tags updated", {{"incarnation", std::to_string(swim().incarnation())}});
   return Status::ok();
+}
+
+// Peers that cannot be understood (a wrong key, a wrong label, plaintext into an encrypted
+// cluster, a protocol version out of range) are refused packet by packet, silently to them;
+// once every few seconds the agent says so in one line per kind, so an operator sees why a
+// member never shows up.
+void Agent::watch_refusals() {
+  refusal_timer_.expires_after(std::chrono::seconds(5));
+  refusal_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec) return;
+    warn_refusals();
+    watch_refusals();
+  });
+}
+
+void Agent::warn_refusals() {
+  const core::wire::ml::TransportStats& now = swim().transport().stats();
+  const core::wire::ml::TransportStats& was = refused_seen_;
+  auto warn = [this](uint64_t more, const char* why) {
+    if (more > 0) log_.warn(why, {{"refused", std::to_string(more)}});
+  };
+  warn(now.decrypt_failed - was.decrypt_failed,
+       "refused messages no installed key decrypts (a peer with another key, or plaintext)");
+  warn(now.plaintext_refused - was.plaintext_refused,
+       "refused plaintext streams: encryption is on here (a peer without the key?)");
+  warn(now.encrypted_refused - was.encrypted_refused,
+       "refused encrypted streams: this agent has no encryption key");
+  warn(now.label_refused - was.label_refused,
+       "refused messages with another label, or none (a peer of another cluster?)");
+  const uint64_t versions = swim().stats().push_pulls_refused;
+  warn(versions - versions_refused_seen_,
+       "refused push-pulls: protocol versions outside this cluster's range");
+  refused_seen_ = now;
+  versions_refused_seen_ = versions;
 }
 
 void Agent::watch_signals() {
@@ -364,7 +406,6 @@ void Agent::begin_leave() {
   leaving_ = true;
   log_.info("leaving the cluster");
   join_timer_.cancel();
-  reconnect_timer_.cancel();
   host_->leave();
   if (snapshot_) {
     if (Status s = snapshot_->leave(); !s)
@@ -373,14 +414,16 @@ void Agent::begin_leave() {
   finish_leave(net::Loop::now() + seconds(config_.leave_timeout_s));
 }
 
-// Waits until the leave has been gossiped its full retransmit count (the broadcast queue is
-// empty), nobody is left to tell, or the leave timeout passes; then stops.
+// Waits until Serf's leave is done (its intent went out, then memberlist's leave, then the
+// pause for it to spread), nobody is left to tell, or the leave timeout passes; then stops.
 void Agent::finish_leave(Time give_up) {
-  const core::SwimNode& node = host_->node();
-  // The node holds itself as left by now: every alive or suspect member is someone to tell.
-  const bool alone =
-      node.count(core::SwimState::kAlive) + node.count(core::SwimState::kSuspect) == 0;
-  if (alone || node.broadcast_depth() == 0 || net::Loop::now() >= give_up) {
+  const core::SwimNode& node = swim();
+  const core::SwimMember* self = node.find(node.self_name());
+  const bool self_counted = self != nullptr && (self->state == core::SwimState::kAlive ||
+                                                self->state == core::SwimState::kSuspect);
+  const bool alone = node.count(core::SwimState::kAlive) + node.count(core::SwimState::kSuspect) ==
+                     (self_counted ? 1u : 0u);
+  if (alone || host_->node().leave_done() || net::Loop::now() >= give_up) {
     log_.info("left the cluster");
     stop();
     return;
@@ -394,8 +437,8 @@ void Agent::finish_leave(Time give_up) {
 void Agent::stop() {
   hub_.close();
   join_timer_.cancel();
-  reconnect_timer_.cancel();
   leave_timer_.cancel();
+  refusal_timer_.cancel();
   asio::error_code ignored;
   signals_.cancel(ignored);
   host_->close();
@@ -407,31 +450,24 @@ void Agent::stop() {
 
 std::vector<MemberView> Agent::members() const {
   std::vector<MemberView> out;
-  const core::SwimNode& node = host_->node();
-  out.reserve(node.members().size());
-  for (const auto& m : node.members())
-    out.push_back(member_view(node, m));
-  // Failed and left members the node has already forgotten, as Serf still lists them.
-  for (const auto& [name, gone] : gone_) {
-    const auto id = node.directory().find_name(name);
-    if (!id || node.find(*id) == nullptr) out.push_back(gone.view);
-  }
+  for (const auto& m : host_->node().members())
+    out.push_back(member_view(host_->node(), m));
   std::sort(out.begin(), out.end(),
             [](const MemberView& a, const MemberView& b) { return a.name < b.name; });
   return out;
 }
 
 nlohmann::json Agent::self_json() const {
-  const core::SwimNode& node = host_->node();
-  const core::SwimMember* self = node.find(node.self_name());
-  MemberView v = member_view(node, *self);
-  if (leaving_) v.status = "leaving";
+  const core::serf::SerfNode& node = host_->node();
+  MemberView v = member_view(node, node.local_member());
+  if (leaving_ && v.status == "alive") v.status = "leaving";
   nlohmann::json j = to_json(v);
-  j["awareness"] = node.awareness_score();
-  j["members"] = {{"alive", node.count(core::SwimState::kAlive)},
-                  {"suspect", node.count(core::SwimState::kSuspect)},
-                  {"failed", node.count(core::SwimState::kDead)},
-                  {"left", node.count(core::SwimState::kLeft)}};
+  j["awareness"] = swim().awareness_score();
+  std::map<std::string, size_t> by_status = {
+      {"alive", 0}, {"suspect", 0}, {"leaving", 0}, {"failed", 0}, {"left", 0}};
+  for (const auto& m : members())
+    ++by_status[m.status];
+  j["members"] = by_status;
   j["profile"] = config_.profile;
   j["bind"] = net::to_string(host_->bound());
   j["http"] = config_.http;
@@ -440,8 +476,7 @@ nlohmann::json Agent::self_json() const {
 }
 
 std::string Agent::metrics_text() const {
-  MetricsInput in{host_->node(), host_->net_stats(), counters_, hub_.subscribers(),
-                  http_requests_.load()};
+  MetricsInput in{swim(), host_->net_stats(), counters_, hub_.subscribers(), http_requests_.load()};
   return render_metrics(in);
 }
 

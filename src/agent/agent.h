@@ -1,9 +1,9 @@
-// Agent: the `rumor agent` daemon. One SwimHost (net/) on one Loop, plus what a deployed member
-// needs around the protocol: the initial join with retries and backoff, Serf's reconnector for
-// failed members (memberlist alone never rejoins a member it declared dead, so a healed
-// partition would stay split), the snapshot that lets a restarted agent rejoin by itself with a
-// higher incarnation, tags in the metadata as Serf encodes them, graceful leave on
-// SIGTERM/SIGINT, tag reload on SIGHUP, the HTTP API (http_api.h) and the event stream.
+// Agent: the `rumor agent` daemon. One SerfHost (net/: a Serf node over a SWIM node, so the
+// agent is a Serf peer: Serf's member statuses, reconnector and reaping, tags, user events,
+// queries) on one Loop, plus what a deployed member needs around the protocol: the initial join
+// with retries and backoff, the snapshot that lets a restarted agent rejoin by itself with a
+// higher incarnation, graceful leave on SIGTERM/SIGINT (Serf's: the leave intent, then
+// memberlist's leave), tag reload on SIGHUP, the HTTP API (http_api.h) and the event stream.
 //
 // Threads: the loop thread owns the host, the snapshot and every piece of protocol state; the
 // HTTP threads never touch them directly but hand work to the loop with call(), which waits a
@@ -18,11 +18,13 @@
 #include <asio/steady_timer.hpp>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "agent/config.h"
@@ -31,14 +33,15 @@
 #include "agent/metrics.h"
 #include "agent/snapshot.h"
 #include "agent/views.h"
-#include "base/prng.h"
 #include "base/status.h"
-#include "core/membership/swim_config.h"
+#include "core/serf/key_manager.h"
+#include "core/serf/serf_config.h"
 #include "net/loop.h"
 #include "net/swim_host.h"
 
 namespace rumor::agent {
 
+class AgentRpc;
 class HttpApi;
 
 class Agent {
@@ -69,12 +72,53 @@ class Agent {
   nlohmann::json self_json() const;
   std::string metrics_text() const;
   // Joins these seeds now; the count of joined seeds is read later with joins_done().
-  void join_now(const std::vector<core::Address>& seeds);
-  bool joins_done() const { return host_->node().joins_in_flight() == 0; }
-  size_t joined_count() const { return host_->node().joined_count(); }
+  // ignore_old: user events from before the join are not delivered (serf join without -replay).
+  void join_now(const std::vector<core::Address>& seeds, bool ignore_old = false);
+  // Serf's view of the members (self included), and `serf info`'s sections.
+  std::vector<core::serf::SerfMember> serf_members() const { return host_->node().members(); }
+  std::map<std::string, std::map<std::string, std::string>> serf_stats() const;
+  bool joins_done() const { return swim().joins_in_flight() == 0; }
+  size_t joined_count() const { return swim().joined_count(); }
   Status update_tags(const core::wire::Tags& set, const std::vector<std::string>& remove);
   void begin_leave();
   bool leaving() const { return leaving_; }
+
+  // Serf's commands (loop thread only), as `serf event`, `serf query`, `serf force-leave` ask.
+  Status user_event(const std::string& name, const std::vector<uint8_t>& payload, bool coalesce);
+  Status force_leave(const std::string& node, bool prune);
+  // Starts a query; `on_answer` runs on the loop thread for each of its acks and responses and
+  // finally for its kQueryDone, then is dropped. The node bounds the queries in flight.
+  using QueryCallback = std::function<void(const core::serf::SerfEvent&)>;
+  Result<uint64_t> query(const std::string& name, const std::vector<uint8_t>& payload,
+                         const core::serf::QueryParams& params, QueryCallback on_answer);
+  // How long a query with these parameters runs (its timeout, or the node's default).
+  Duration query_timeout(const core::serf::QueryParams& params) const {
+    return params.timeout > Duration::zero() ? params.timeout
+                                             : host_->node().default_query_timeout();
+  }
+  // The network coordinate of a member (this agent's own for its name); nullopt: none heard.
+  std::optional<core::serf::Coordinate> coordinate(const std::string& node) const {
+    if (node == config_.node) return host_->node().coordinate();
+    return host_->node().coordinate_of(node);
+  }
+  // Answers a query this agent received (the kQuery event's query_id).
+  Status respond(uint64_t query_id, const std::vector<uint8_t>& payload);
+  // Serf's key management: the key query to every member; `done` runs on the loop thread with
+  // the tally and keymanager.go's error text ("" on full success) once every member answered
+  // or the query ended.
+  using KeyCallback = std::function<void(const core::serf::KeyTally&, const std::string& error)>;
+  void key_op(core::serf::KeyOp op, const std::string& key_base64, KeyCallback done);
+  // Any thread but the loop's: key_op, waiting for its end (the query's timeout and a margin).
+  // nullopt: the loop did not answer or the query did not end in time.
+  struct KeyOutcome {
+    core::serf::KeyTally tally;
+    std::string error;
+  };
+  std::optional<KeyOutcome> key_op_and_wait(core::serf::KeyOp op, const std::string& key_base64);
+  // Every event the node emits except the answers to this agent's own queries (members, user
+  // events, incoming queries) also goes to these, on the loop thread. Add before run().
+  using EventListener = std::function<void(const core::serf::SerfEvent&)>;
+  void add_event_listener(EventListener listener) { listeners_.push_back(std::move(listener)); }
 
   // Any thread.
   bool stopped() const { return stopped_.load(); }
@@ -88,16 +132,21 @@ class Agent {
   Agent(const AgentConfig& config, Log& log);
   Status open_snapshot();
   Status open_host();
+  Status load_keys();
+  void on_keyring_changed(const std::string& op);
   void log_started();
-  void on_event(const core::SwimEvent& e);
+  const core::SwimNode& swim() const { return host_->node().swim(); }
+  void on_event(const core::serf::SerfEvent& e);
+  void on_member_event(const core::serf::SerfEvent& e);
   void publish(std::string_view type, const MemberView& view);
+  void publish_user_event(const core::serf::SerfEvent& e);
   void record_incarnation();
 
   void start_join(std::vector<std::string> targets, bool retry, uint32_t max_attempts);
   void join_attempt();
   void check_join(size_t before, Time give_up);
-  void schedule_reconnect();
-  void reconnect();
+  void watch_refusals();
+  void warn_refusals();
   void watch_signals();
   void on_signal(int signo);
   void finish_leave(Time give_up);
@@ -105,23 +154,28 @@ class Agent {
 
   AgentConfig config_;
   Log& log_;
-  core::SwimConfig swim_;
+  core::serf::SerfConfig serf_;
   net::Loop loop_;
   std::unique_ptr<Snapshot> snapshot_;
-  std::unique_ptr<net::SwimHost> host_;
+  std::unique_ptr<net::SerfHost> host_;
   std::unique_ptr<HttpApi> http_;
+  std::unique_ptr<AgentRpc> rpc_;
   EventHub hub_{16, 1024};
   asio::signal_set signals_;
   asio::steady_timer join_timer_;
-  asio::steady_timer reconnect_timer_;
   asio::steady_timer leave_timer_;
-  Prng prng_;
+  asio::steady_timer refusal_timer_;
+  // What the transport and the version check had refused at the last look (warn_refusals).
+  core::wire::ml::TransportStats refused_seen_;
+  uint64_t versions_refused_seen_ = 0;
   AgentCounters counters_;
   std::atomic<uint64_t> http_requests_{0};
   uint32_t recorded_incarnation_ = 0;
   bool leaving_ = false;
   std::atomic<bool> stopped_{false};
   std::optional<Status> exit_status_;
+  std::unordered_map<uint64_t, QueryCallback> queries_;  // this agent's queries in flight
+  std::vector<EventListener> listeners_;
 
   // The join in progress: targets as typed (re-resolved on every attempt), its policy.
   struct JoinPlan {
@@ -131,15 +185,6 @@ class Agent {
     uint32_t attempts = 0;
     std::chrono::milliseconds backoff{1000};
   } join_;
-
-  // Members that failed or left, by name, kept (and listed) until reconnect_timeout even after
-  // the node forgets them; the failed ones are what Serf's reconnector retries.
-  struct Gone {
-    MemberView view;
-    core::Address addr;
-    Time since;
-  };
-  std::map<std::string, Gone> gone_;
 };
 
 }  // namespace rumor::agent

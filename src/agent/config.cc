@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/wire/keyring.h"
 #include "net/endpoint.h"
 
 namespace rumor::agent {
@@ -27,7 +28,14 @@ const std::set<std::string> kKeys = {"node",
                                      "log_json",
                                      "reconnect_interval",
                                      "reconnect_timeout",
-                                     "leave_timeout"};
+                                     "leave_timeout",
+                                     "encrypt",
+                                     "keyring_file",
+                                     "label",
+                                     "disable_compression",
+                                     "rpc",
+                                     "rpc_auth",
+                                     "event_handlers"};
 
 std::string allowed_keys() {
   std::string out;
@@ -81,10 +89,25 @@ Status read_field(const std::string& path, const std::string& key, const json& v
   if (key == "reconnect_interval") return seconds(c.reconnect_interval_s);
   if (key == "reconnect_timeout") return seconds(c.reconnect_timeout_s);
   if (key == "leave_timeout") return seconds(c.leave_timeout_s);
+  if (key == "encrypt") return str(c.encrypt);
+  if (key == "keyring_file") return str(c.keyring_file);
+  if (key == "label") return str(c.label);
+  if (key == "rpc") return str(c.rpc);
+  if (key == "rpc_auth") return str(c.rpc_auth);
   if (key == "tags") return read_tags(path, v, c.tags);
-  if (key == "retry_join" || key == "log_json") {
+  if (key == "retry_join" || key == "log_json" || key == "disable_compression") {
     if (!v.is_boolean()) return type_error(path, key, "true or false");
-    (key == "retry_join" ? c.retry_join : c.log_json) = v.get<bool>();
+    (key == "retry_join" ? c.retry_join
+     : key == "log_json" ? c.log_json
+                         : c.disable_compression) = v.get<bool>();
+    return Status::ok();
+  }
+  if (key == "event_handlers") {
+    if (!v.is_array()) return type_error(path, key, "an array of \"[FILTER=]SCRIPT\" strings");
+    for (const auto& h : v) {
+      if (!h.is_string()) return type_error(path, "event_handlers[]", "a string");
+      c.event_handlers.push_back(h.get<std::string>());
+    }
     return Status::ok();
   }
   if (key == "retry_join_max") {
@@ -177,7 +200,18 @@ Status validate(const AgentConfig& c) {
   if (core::wire::encode_serf_tags(c.tags).size() > 512) {
     return Status::error("tags: encoded they exceed memberlist's 512-byte metadata limit");
   }
-  if (Status s = check_seconds("reconnect-interval", c.reconnect_interval_s, 0.1, 86400); !s) {
+  if (!c.rpc.empty()) {
+    if (auto r = net::parse_address(c.rpc, kDefaultRpcPort); !r) {
+      return Status::error("rpc: " + r.message());
+    }
+  }
+  if (!c.encrypt.empty()) {
+    if (auto k = core::wire::ml::decode_key_base64(c.encrypt); !k) {
+      return Status::error("encrypt: " + k.message());
+    }
+  }
+  if (c.label.size() > 255) return Status::error("label: must be at most 255 bytes");
+  if (Status s = check_seconds("reconnect-interval", c.reconnect_interval_s, 1, 3600); !s) {
     return s;
   }
   if (Status s = check_seconds("reconnect-timeout", c.reconnect_timeout_s, 1, 365 * 86400.0); !s) {

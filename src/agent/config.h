@@ -5,7 +5,9 @@
 // (array of addresses), retry_join (bool), retry_join_max (attempts, 0 = forever), tags
 // (object of strings), profile ("lan" | "wan" | "local"), http, snapshot, log_level ("debug" |
 // "info" | "warn" | "error"), log_json (bool), reconnect_interval (seconds), reconnect_timeout
-// (seconds), leave_timeout (seconds). An unknown key, a wrong type or a value out of range is a
+// (seconds), leave_timeout (seconds), encrypt (base64 key), keyring_file, label,
+// disable_compression (bool), rpc, rpc_auth, event_handlers (array of "[FILTER=]SCRIPT").
+// An unknown key, a wrong type or a value out of range is a
 // tier-2 error naming the file, the field and what is allowed; nothing half-loaded is used.
 #pragma once
 
@@ -34,12 +36,22 @@ struct AgentConfig {
   double reconnect_interval_s = 30;    // Serf's ReconnectInterval
   double reconnect_timeout_s = 86400;  // Serf's ReconnectTimeout: forget a failed member
   double leave_timeout_s = 5;          // longest wait for a leave to spread before exiting
-  std::string config_file;             // where the file settings came from (SIGHUP re-reads)
-  core::wire::Tags flag_tags;          // tags given as flags: they win over the file's
+  // Serf's -encrypt (a base64 key) and -keyring-file (a JSON array of base64 keys, primary
+  // first; it wins over encrypt once it exists, and is rewritten when the keys change).
+  std::string encrypt;
+  std::string keyring_file;
+  std::string label;                        // memberlist >= 0.3.0's label; empty: none
+  bool disable_compression = false;         // Serf's -disable-compression
+  std::string rpc = "127.0.0.1:7373";       // Serf's RPC listener (the `serf` CLI talks to it)
+  std::string rpc_auth;                     // Serf's -rpc-auth: the key RPC clients must give
+  std::vector<std::string> event_handlers;  // Serf's -event-handler [FILTER=]SCRIPT
+  std::string config_file;                  // where the file settings came from (SIGHUP re-reads)
+  core::wire::Tags flag_tags;               // tags given as flags: they win over the file's
 };
 
 constexpr uint16_t kDefaultGossipPort = 7946;
 constexpr uint16_t kDefaultHttpPort = 8946;
+constexpr uint16_t kDefaultRpcPort = 7373;
 
 // Reads `path` over `into`: fields present in the file replace, join and tags merge.
 Status load_config_file(const std::string& path, AgentConfig& into);

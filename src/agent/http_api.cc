@@ -3,7 +3,10 @@
 #include <httplib.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 #include "agent/agent.h"
 #include "net/endpoint.h"
@@ -45,6 +48,80 @@ std::optional<json> body_object(const httplib::Request& req, httplib::Response& 
 
 void unavailable(httplib::Response& res) {
   error(res, 503, "the agent is not answering (stopping?)");
+}
+
+// A string field of the body: absent -> `fallback`; present but not a string -> nullopt and a
+// 400 already written.
+std::optional<std::string> string_field(const json& body, const char* key,
+                                        const std::string& fallback, httplib::Response& res) {
+  const auto it = body.find(key);
+  if (it == body.end()) return fallback;
+  if (!it->is_string()) {
+    error(res, 400, std::string(key) + ": must be a string");
+    return std::nullopt;
+  }
+  return it->get<std::string>();
+}
+
+std::optional<bool> bool_field(const json& body, const char* key, bool fallback,
+                               httplib::Response& res) {
+  const auto it = body.find(key);
+  if (it == body.end()) return fallback;
+  if (!it->is_boolean()) {
+    error(res, 400, std::string(key) + ": must be true or false");
+    return std::nullopt;
+  }
+  return it->get<bool>();
+}
+
+std::vector<uint8_t> bytes_of(const std::string& s) {
+  return std::vector<uint8_t>(s.begin(), s.end());
+}
+
+// The answers to one query, gathered on the loop thread and read by the HTTP thread.
+struct QueryAnswers {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> acks;
+  json responses = json::array();
+  bool done = false;
+};
+
+// The query parameters of a POST /v1/query body, or nullopt and a 400 already written.
+std::optional<core::serf::QueryParams> query_params(const json& body, httplib::Response& res) {
+  core::serf::QueryParams p;
+  if (const auto it = body.find("nodes"); it != body.end()) {
+    if (!it->is_array()) return error(res, 400, "nodes: must be an array of names"), std::nullopt;
+    for (const auto& n : *it) {
+      if (!n.is_string()) return error(res, 400, "nodes: must be an array of names"), std::nullopt;
+      p.filter_nodes.push_back(n.get<std::string>());
+    }
+  }
+  if (const auto it = body.find("tags"); it != body.end()) {
+    if (!it->is_object()) {
+      return error(res, 400, "tags: must be an object of tag -> regex"), std::nullopt;
+    }
+    for (const auto& [k, v] : it->items()) {
+      if (!v.is_string()) return error(res, 400, "tags." + k + ": must be a string"), std::nullopt;
+      p.filter_tags[k] = v.get<std::string>();
+    }
+  }
+  auto ack = bool_field(body, "request_ack", true, res);
+  if (!ack) return std::nullopt;
+  p.request_ack = *ack;
+  if (const auto it = body.find("timeout_ms"); it != body.end()) {
+    if (!it->is_number_unsigned() || it->get<uint64_t>() > 3'600'000) {
+      return error(res, 400, "timeout_ms: must be 0 (the default) .. 3600000"), std::nullopt;
+    }
+    p.timeout = Duration::millis(it->get<int64_t>());
+  }
+  if (const auto it = body.find("relay_factor"); it != body.end()) {
+    if (!it->is_number_unsigned() || it->get<uint64_t>() > 5) {
+      return error(res, 400, "relay_factor: must be 0..5"), std::nullopt;
+    }
+    p.relay_factor = static_cast<uint8_t>(it->get<uint64_t>());
+  }
+  return p;
 }
 
 }  // namespace
@@ -216,6 +293,8 @@ void HttpApi::routes() {
     reply(res, 200, json{{"tags", *tags}});
   });
 
+  serf_routes();
+
   s.Get("/v1/events", [&agent](const httplib::Request&, httplib::Response& res) {
     auto sub = agent.events().subscribe();
     if (!sub) return error(res, 503, "too many event streams open; try again later");
@@ -232,6 +311,124 @@ void HttpApi::routes() {
           return sink.write(out.data(), out.size());
         },
         [&agent, sub](bool) { agent.events().unsubscribe(sub); });
+  });
+}
+
+void HttpApi::serf_routes() {
+  httplib::Server& s = *server_;
+  Agent& agent = agent_;
+
+  s.Post("/v1/event", [&agent](const httplib::Request& req, httplib::Response& res) {
+    auto body = body_object(req, res);
+    if (!body) return;
+    auto name = string_field(*body, "name", "", res);
+    if (!name) return;
+    if (name->empty()) return error(res, 400, "name: required, a non-empty string");
+    auto payload = string_field(*body, "payload", "", res);
+    auto coalesce = payload ? bool_field(*body, "coalesce", true, res) : std::nullopt;
+    if (!coalesce) return;
+    auto st = agent.call([&agent, n = *name, p = bytes_of(*payload), c = *coalesce] {
+      Status r = agent.user_event(n, p, c);
+      return std::make_pair(r.is_ok(), r.message());
+    });
+    if (!st) return unavailable(res);
+    if (!st->first) return error(res, 400, st->second);
+    reply(res, 200, json{{"ok", true}});
+  });
+
+  s.Get("/v1/coordinate", [&agent](const httplib::Request& req, httplib::Response& res) {
+    const std::string node = req.get_param_value("node");
+    if (node.empty()) return error(res, 400, "node: required, ?node=NAME");
+    auto coord = agent.call([&agent, node] { return agent.coordinate(node); });
+    if (!coord) return unavailable(res);
+    if (!*coord) return error(res, 404, "no coordinate for " + node);
+    const core::serf::Coordinate& c = **coord;
+    reply(res, 200,
+          json{{"node", node},
+               {"vec", c.vec},
+               {"error", c.error},
+               {"adjustment", c.adjustment},
+               {"height", c.height}});
+  });
+
+  s.Post("/v1/keys", [&agent](const httplib::Request& req, httplib::Response& res) {
+    auto body = body_object(req, res);
+    if (!body) return;
+    auto op_name = string_field(*body, "op", "", res);
+    if (!op_name) return;
+    using core::serf::KeyOp;
+    const std::map<std::string, KeyOp> ops = {{"install", KeyOp::kInstall},
+                                              {"use", KeyOp::kUse},
+                                              {"remove", KeyOp::kRemove},
+                                              {"list", KeyOp::kList}};
+    const auto op = ops.find(*op_name);
+    if (op == ops.end()) return error(res, 400, "op: must be one of install, use, remove, list");
+    auto key = string_field(*body, "key", "", res);
+    if (!key) return;
+    if (op->second != KeyOp::kList && key->empty()) return error(res, 400, "key: required");
+    const auto outcome = agent.key_op_and_wait(op->second, *key);
+    if (!outcome) return error(res, 504, "the key query did not end in time");
+    const core::serf::KeyTally& t = outcome->tally;
+    reply(res, 200,
+          json{{"error", outcome->error},
+               {"num_nodes", t.num_nodes},
+               {"num_resp", t.num_resp},
+               {"num_err", t.num_err},
+               {"messages", t.messages},
+               {"keys", t.keys},
+               {"primary_keys", t.primary_keys}});
+  });
+
+  s.Post("/v1/force-leave", [&agent](const httplib::Request& req, httplib::Response& res) {
+    auto body = body_object(req, res);
+    if (!body) return;
+    auto node = string_field(*body, "node", "", res);
+    if (!node) return;
+    if (node->empty()) return error(res, 400, "node: required, a member's name");
+    auto prune = bool_field(*body, "prune", false, res);
+    if (!prune) return;
+    auto st = agent.call([&agent, n = *node, p = *prune] {
+      Status r = agent.force_leave(n, p);
+      return std::make_pair(r.is_ok(), r.message());
+    });
+    if (!st) return unavailable(res);
+    if (!st->first) return error(res, 400, st->second);
+    reply(res, 200, json{{"ok", true}});
+  });
+
+  s.Post("/v1/query", [&agent](const httplib::Request& req, httplib::Response& res) {
+    auto body = body_object(req, res);
+    if (!body) return;
+    auto name = string_field(*body, "name", "", res);
+    if (!name) return;
+    if (name->empty()) return error(res, 400, "name: required, a non-empty string");
+    auto payload = string_field(*body, "payload", "", res);
+    if (!payload) return;
+    auto params = query_params(*body, res);
+    if (!params) return;
+    auto answers = std::make_shared<QueryAnswers>();
+    auto started = agent.call([&agent, n = *name, p = bytes_of(*payload), q = *params, answers] {
+      Result<uint64_t> id = agent.query(n, p, q, [answers](const core::serf::SerfEvent& e) {
+        std::lock_guard lock(answers->mu);
+        if (e.kind == core::serf::SerfEventKind::kQueryAck) answers->acks.push_back(e.from);
+        if (e.kind == core::serf::SerfEventKind::kQueryResponse) {
+          answers->responses.push_back(
+              {{"from", e.from}, {"payload", std::string(e.payload.begin(), e.payload.end())}});
+        }
+        if (e.kind == core::serf::SerfEventKind::kQueryDone) answers->done = true;
+        answers->cv.notify_all();
+      });
+      return std::make_pair(id.is_ok() ? std::string() : id.message(),
+                            id.is_ok() ? agent.query_timeout(q) : Duration::zero());
+    });
+    if (!started) return unavailable(res);
+    if (!started->first.empty()) return error(res, 400, started->first);
+    std::unique_lock lock(answers->mu);
+    const auto limit = std::chrono::nanoseconds(started->second.ns()) + std::chrono::seconds(2);
+    if (!answers->cv.wait_for(lock, limit, [&] { return answers->done; })) {
+      return error(res, 504, "the query did not end in time");
+    }
+    reply(res, 200, json{{"acks", answers->acks}, {"responses", answers->responses}});
   });
 }
 

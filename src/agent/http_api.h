@@ -8,7 +8,16 @@
 //   POST /v1/leave    leaves gracefully, answers once the leave has spread, then the agent exits
 //   PUT  /v1/tags     {"set":{"k":"v"},"delete":["k2"]} -> {"tags":{...}}
 //   GET  /v1/health   {"status":"ok"} (503 while leaving or when the loop does not answer)
-//   GET  /v1/events   server-sent events: one per member event (views.h event_type names)
+//   POST /v1/event    {"name":"deploy","payload":"v2","coalesce":true} -> {"ok":true}
+//   POST /v1/query    {"name":"uptime","payload":"","nodes":[..],"tags":{"role":"web.*"},
+//                      "timeout_ms":0,"request_ack":true,"relay_factor":0}
+//                     -> {"acks":["a",..],"responses":[{"from":"a","payload":"..."}]} at its end
+//   POST /v1/force-leave {"node":"b","prune":false} -> {"ok":true}
+//   POST /v1/keys     {"op":"install|use|remove|list","key":"base64"} -> {"error":"" on success,
+//                      num_nodes, num_resp, num_err, messages{}, keys{}, primary_keys{}}
+//   GET  /v1/coordinate?node=NAME -> {"node","vec":[..],"error","adjustment","height"} (404: none)
+//   GET  /v1/events   server-sent events: one per member event (Serf's names, plus
+//                     member-suspect and member-alive) and per user event ("user")
 //   GET  /metrics     Prometheus text (metrics.h)
 //
 // Bad input gets a 4xx and {"error": "..."} saying what is wrong; nothing a client sends can
@@ -39,6 +48,7 @@ class HttpApi {
  private:
   explicit HttpApi(Agent& agent);
   void routes();
+  void serf_routes();  // event, query, force-leave
 
   Agent& agent_;
   std::unique_ptr<httplib::Server> server_;

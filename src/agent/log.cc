@@ -71,6 +71,22 @@ void Log::write(LogLevel level, std::string_view msg, std::initializer_list<LogF
     }
   }
   logger_->log(lvl, "{}", line);
+  std::lock_guard lock(tap_mu_);
+  if (!tap_) return;
+  static const char* const kTags[] = {"[DEBUG] ", "[INFO] ", "[WARN] ", "[ERR] "};
+  std::string text = kTags[static_cast<int>(level)] + std::string(msg);
+  for (const auto& [k, v] : fields) {
+    text += " ";
+    text += k;
+    text += "=";
+    text += v;
+  }
+  tap_(level, text);
+}
+
+void Log::set_tap(std::function<void(LogLevel, const std::string&)> tap) {
+  std::lock_guard lock(tap_mu_);
+  tap_ = std::move(tap);
 }
 
 }  // namespace rumor::agent

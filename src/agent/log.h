@@ -4,8 +4,10 @@
 // both forms carry the same data. Thread-safe (the HTTP threads log too).
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,10 +40,15 @@ class Log {
   void error(std::string_view m, std::initializer_list<LogField> f = {}) {
     write(LogLevel::kError, m, f);
   }
+  // Also hands every record that is written (as its text line, "[INFO] msg k=v") to `tap`, e.g.
+  // Serf's `monitor` streams. The tap must not block or log. Thread-safe; an empty tap detaches.
+  void set_tap(std::function<void(LogLevel, const std::string&)> tap);
 
  private:
   bool json_;
   std::shared_ptr<spdlog::logger> logger_;
+  std::mutex tap_mu_;
+  std::function<void(LogLevel, const std::string&)> tap_;
 };
 
 }  // namespace rumor::agent

@@ -128,6 +128,16 @@ void health(Writer& w, const core::SwimNode& node) {
           label("kind", core::wire::ml::ml_error_name(static_cast<core::wire::ml::MlError>(k))));
     }
   }
+  const core::wire::ml::TransportStats& t = node.transport().stats();
+  w.family("refused_total", "counter",
+           "Messages refused by the transport layers (key, label), by reason.");
+  w.value("refused_total", t.decrypt_failed, label("reason", "no_key_decrypts"));
+  w.value("refused_total", t.plaintext_refused, label("reason", "plaintext"));
+  w.value("refused_total", t.encrypted_refused, label("reason", "encrypted_without_key"));
+  w.value("refused_total", t.label_refused, label("reason", "label"));
+  w.value("refused_total", s.push_pulls_refused, label("reason", "protocol_version"));
+  w.one("encryption_keys", "gauge", "Encryption keys installed (0: encryption off).",
+        node.transport().keyring().size());
 }
 
 }  // namespace
@@ -142,8 +152,6 @@ std::string render_metrics(const MetricsInput& in) {
   health(w, in.node);
   w.one("join_attempts_total", "counter", "Join attempts (initial, retried, API).",
         in.agent.join_attempts);
-  w.one("reconnects_total", "counter", "Joins Serf's reconnector made to failed members.",
-        in.agent.reconnects);
   w.one("snapshot_errors_total", "counter", "Snapshot writes that failed.",
         in.agent.snapshot_errors);
   w.one("event_stream_subscribers", "gauge", "Readers of GET /v1/events.", in.event_subscribers);

@@ -17,7 +17,6 @@ namespace rumor::agent {
 // What the agent itself counts (the node and the host count the rest); loop thread only.
 struct AgentCounters {
   uint64_t join_attempts = 0;
-  uint64_t reconnects = 0;  // joins the reconnector made to failed members
   uint64_t snapshot_errors = 0;
 };
 

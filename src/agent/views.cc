@@ -8,28 +8,20 @@
 
 namespace rumor::agent {
 
-std::string_view status_name(core::SwimState s) {
-  switch (s) {
-    case core::SwimState::kAlive:
-      return "alive";
-    case core::SwimState::kSuspect:
-      return "suspect";
-    case core::SwimState::kDead:
-      return "failed";
-    case core::SwimState::kLeft:
-      return "left";
-  }
-  return "unknown";
-}
-
-MemberView member_view(const core::SwimNode& node, const core::SwimMember& m) {
-  const core::Directory& dir = node.directory();
+MemberView member_view(const core::serf::SerfNode& node, const core::serf::SerfMember& m) {
   MemberView v;
-  v.name = std::string(dir.name(dir.identity_name(m.identity)));
-  v.address = net::to_string(dir.identity_addr(m.identity));
-  v.status = std::string(status_name(m.state));
-  v.incarnation = m.incarnation;
-  if (auto tags = core::wire::decode_serf_tags(node.meta(m))) v.tags = std::move(*tags);
+  v.name = m.name;
+  v.address = net::to_string(m.addr);
+  v.status = std::string(core::serf::member_status_name(m.status));
+  v.tags = m.tags;
+  const core::SwimNode& swim = node.swim();
+  const auto id = swim.directory().find_name(m.name);
+  if (const core::SwimMember* sm = id ? swim.find(*id) : nullptr) {
+    v.incarnation = sm->incarnation;
+    if (m.status == core::serf::MemberStatus::kAlive && sm->state == core::SwimState::kSuspect) {
+      v.status = "suspect";
+    }
+  }
   return v;
 }
 
@@ -39,26 +31,6 @@ nlohmann::json to_json(const MemberView& v) {
           {"status", v.status},
           {"tags", v.tags},
           {"incarnation", v.incarnation}};
-}
-
-std::string_view event_type(core::SwimEventKind k) {
-  switch (k) {
-    case core::SwimEventKind::kJoined:
-      return "member-join";
-    case core::SwimEventKind::kUpdated:
-      return "member-update";
-    case core::SwimEventKind::kSuspect:
-      return "member-suspect";
-    case core::SwimEventKind::kAlive:
-      return "member-alive";
-    case core::SwimEventKind::kFailed:
-      return "member-failed";
-    case core::SwimEventKind::kLeft:
-      return "member-leave";
-    case core::SwimEventKind::kReaped:
-      return "member-reap";
-  }
-  return "member-unknown";
 }
 
 std::string json_text(const nlohmann::json& j) {

@@ -32,6 +32,16 @@ CLI::App* add_agent_command(CLI::App& app, AgentFlags& f) {
                   "Seconds before a failed member is given up (default 86400)");
   cmd->add_option("--leave-timeout", c.leave_timeout_s,
                   "Longest wait for a leave to spread before exiting, seconds (default 5)");
+  cmd->add_option("--encrypt", c.encrypt, "Encryption key, base64 (see `rumor keygen`)");
+  cmd->add_option("--keyring-file", c.keyring_file,
+                  "Keyring file (JSON array of base64 keys, primary first), kept up to date");
+  cmd->add_option("--label", c.label, "Label every packet and stream (memberlist >= 0.3)");
+  cmd->add_flag("--disable-compression", c.disable_compression, "Do not LZW-compress gossip");
+  cmd->add_option("--rpc", c.rpc,
+                  "Serf RPC address for the `serf` CLI (default 127.0.0.1:7373; \"\" = off)");
+  cmd->add_option("--rpc-auth", c.rpc_auth, "Key RPC clients must give (serf -rpc-auth)");
+  cmd->add_option("--event-handler", f.event_handlers,
+                  "Script run per event, [FILTER=]SCRIPT as Serf's (repeatable)");
   return cmd;
 }
 
@@ -58,6 +68,14 @@ Status build_config(CLI::App& cmd, AgentFlags& f, agent::AgentConfig& out) {
   if (given("--reconnect-interval")) out.reconnect_interval_s = flags.reconnect_interval_s;
   if (given("--reconnect-timeout")) out.reconnect_timeout_s = flags.reconnect_timeout_s;
   if (given("--leave-timeout")) out.leave_timeout_s = flags.leave_timeout_s;
+  if (given("--encrypt")) out.encrypt = flags.encrypt;
+  if (given("--keyring-file")) out.keyring_file = flags.keyring_file;
+  if (given("--label")) out.label = flags.label;
+  if (given("--disable-compression")) out.disable_compression = flags.disable_compression;
+  if (given("--rpc")) out.rpc = flags.rpc;
+  if (given("--rpc-auth")) out.rpc_auth = flags.rpc_auth;
+  out.event_handlers.insert(out.event_handlers.end(), f.event_handlers.begin(),
+                            f.event_handlers.end());
   out.join.insert(out.join.end(), f.join.begin(), f.join.end());
   for (const auto& t : f.tags) {
     if (Status s = agent::parse_tag(t, out.flag_tags); !s) return s;

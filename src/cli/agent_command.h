@@ -20,6 +20,7 @@ struct AgentFlags {
   std::string config_file;
   std::vector<std::string> join;
   std::vector<std::string> tags;
+  std::vector<std::string> event_handlers;
 };
 
 CLI::App* add_agent_command(CLI::App& app, AgentFlags& flags);

@@ -3,7 +3,6 @@
 #include "cli/client_command.h"
 
 #include <httplib.h>
-#include <netdb.h>
 
 #include <algorithm>
 #include <array>
@@ -19,27 +18,18 @@
 #include <string_view>
 #include <utility>
 
+#include "cli/client_http.h"
+
 namespace rumor::cli {
 namespace {
 
-using json = nlohmann::json;
-
-constexpr const char* kDefaultHttp = "127.0.0.1:8946";
-constexpr const char* kHttpEnv = "RUMOR_HTTP_ADDR";
-constexpr int kDefaultHttpPort = 8946;
-constexpr time_t kConnectTimeoutS = 3;
-constexpr time_t kReadTimeoutS = 10;
-// A graceful leave waits for its message to spread before the agent answers.
-constexpr time_t kLeaveReadTimeoutS = 30;
-// The event stream is quiet while the cluster is; only a dead connection ends it.
-constexpr time_t kMonitorReadTimeoutS = 24 * 3600;
 constexpr size_t kMaxErrorBody = 4096;
 constexpr size_t kMaxSseLine = 1 << 20;
 
-constexpr std::array<const char*, 4> kStatuses = {"alive", "suspect", "failed", "left"};
-constexpr std::array<const char*, 7> kEventTypes = {
+constexpr std::array<const char*, 5> kStatuses = {"alive", "suspect", "leaving", "failed", "left"};
+constexpr std::array<const char*, 8> kEventTypes = {
     "member-join",   "member-update", "member-suspect", "member-alive",
-    "member-failed", "member-leave",  "member-reap"};
+    "member-failed", "member-leave",  "member-reap",    "user"};
 
 std::string joined(std::span<const char* const> values) {
   std::string s;
@@ -50,154 +40,6 @@ std::string joined(std::span<const char* const> values) {
 
 bool is_one_of(const std::string& value, std::span<const char* const> values) {
   return std::any_of(values.begin(), values.end(), [&](const char* v) { return value == v; });
-}
-
-// Text from the agent, made safe for one line of a terminal: control characters become spaces
-// and a long text is cut.
-std::string one_line(std::string_view text, size_t max = 300) {
-  std::string s;
-  for (char c : text.substr(0, max))
-    s += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
-  if (text.size() > max) s += "...";
-  return s;
-}
-
-// The agent's address and the command the messages are about.
-struct Target {
-  std::string command;  // "rumor members"
-  std::string addr;     // as given: "127.0.0.1:8946"
-  std::string host;
-  int port = 0;
-};
-
-int print_error(const std::string& command, const std::string& message, int status) {
-  std::fprintf(stderr, "%s: %s\n", command.c_str(), message.c_str());
-  return status;
-}
-
-Status parse_port(const std::string& text, int& port) {
-  if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos)
-    return Status::error("bad port");
-  port = std::stoi(text);
-  return port >= 1 && port <= 65535 ? Status::ok() : Status::error("bad port");
-}
-
-// "host:port", "[v6]:port", "host" (port 8946) or a bare IPv6 address, optionally after
-// "http://".
-Status parse_http_addr(const std::string& text, Target& t) {
-  const std::string bad = "expected HOST:PORT (e.g. 127.0.0.1:8946), got '" + one_line(text) + "'";
-  std::string s = text.rfind("http://", 0) == 0 ? text.substr(7) : text;
-  if (!s.empty() && s.back() == '/') s.pop_back();
-  if (s.empty() || s.find_first_of("/ ") != std::string::npos) return Status::error(bad);
-  t.port = kDefaultHttpPort;
-  size_t port_at = std::string::npos;
-  if (s[0] == '[') {
-    const size_t close = s.find(']');
-    if (close == std::string::npos || close == 1) return Status::error(bad);
-    if (close + 1 < s.size() && s[close + 1] != ':') return Status::error(bad);
-    t.host = s.substr(1, close - 1);
-    if (close + 1 < s.size()) port_at = close + 2;
-  } else if (std::count(s.begin(), s.end(), ':') == 1) {
-    t.host = s.substr(0, s.find(':'));
-    port_at = s.find(':') + 1;
-  } else {
-    t.host = s;
-  }
-  if (t.host.empty()) return Status::error(bad);
-  if (port_at != std::string::npos && !parse_port(s.substr(port_at), t.port).is_ok())
-    return Status::error(bad);
-  return Status::ok();
-}
-
-// --http, else $RUMOR_HTTP_ADDR, else the default.
-Result<Target> target_of(const ClientFlags& f, const std::string& command) {
-  Target t;
-  t.command = command;
-  std::string flag = "--http";
-  t.addr = f.http;
-  if (t.addr.empty()) {
-    const char* env = std::getenv(kHttpEnv);
-    t.addr = (env != nullptr && *env != '\0') ? env : kDefaultHttp;
-    flag = (env != nullptr && *env != '\0') ? kHttpEnv : "--http";
-  }
-  if (Status s = parse_http_addr(t.addr, t); !s.is_ok())
-    return Status::error(flag + ": " + s.message());
-  return t;
-}
-
-bool resolvable(const std::string& host) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &found);
-  if (found != nullptr) freeaddrinfo(found);
-  return rc == 0;
-}
-
-// Why a request got no answer, as one line.
-std::string transport_error(const Target& t, httplib::Error e, time_t read_timeout_s) {
-  const std::string hint = "; start one with 'rumor agent' or pass --http";
-  switch (e) {
-    case httplib::Error::Connection:
-      if (!resolvable(t.host)) return "cannot resolve the agent's host '" + one_line(t.host) + "'";
-      return "no agent at " + t.addr + " (connection refused)" + hint;
-    case httplib::Error::ConnectionTimeout:
-      return "no agent at " + t.addr + " (no answer within " + std::to_string(kConnectTimeoutS) +
-             "s)" + hint;
-    case httplib::Error::Read:
-      return "the agent at " + t.addr + " did not answer (connection closed, or nothing within " +
-             std::to_string(read_timeout_s) + "s)";
-    default:
-      return "request to the agent at " + t.addr + " failed (" + httplib::to_string(e) + ")";
-  }
-}
-
-std::unique_ptr<httplib::Client> client_for(const Target& t, time_t read_timeout_s) {
-  auto c = std::make_unique<httplib::Client>(t.host, t.port);
-  c->set_connection_timeout(kConnectTimeoutS);
-  c->set_read_timeout(read_timeout_s);
-  c->set_write_timeout(kConnectTimeoutS);
-  return c;
-}
-
-// "the agent at X answered HTTP 404: no such member": the {"error": ...} body when there is one.
-std::string http_error(const Target& t, int status, const std::string& body) {
-  std::string why;
-  const json j = json::parse(body, nullptr, false);
-  if (j.is_object() && j.contains("error") && j["error"].is_string()) {
-    why = j["error"].get<std::string>();
-  } else if (!body.empty()) {
-    why = body;
-  }
-  std::string s = "the agent at " + t.addr + " answered HTTP " + std::to_string(status);
-  return why.empty() ? s : s + ": " + one_line(why);
-}
-
-std::string malformed(const Target& t, const std::string& what) {
-  return "malformed answer from the agent at " + t.addr + ": " + what;
-}
-
-Result<json> parse_json(const Target& t, const std::string& body) {
-  json j = json::parse(body, nullptr, false);
-  if (j.is_discarded()) {
-    return Status::error(malformed(t, "not JSON (starts with '" + one_line(body, 40) + "')"));
-  }
-  return j;
-}
-
-// One request whose 2xx answer is a JSON object; anything else is an error line.
-Result<json> call(const Target& t, const std::string& method, const std::string& path,
-                  const json* body = nullptr, time_t read_timeout_s = kReadTimeoutS) {
-  auto c = client_for(t, read_timeout_s);
-  const std::string text = body != nullptr ? body->dump() : "";
-  httplib::Result r = method == "GET"   ? c->Get(path)
-                      : method == "PUT" ? c->Put(path, text, "application/json")
-                                        : c->Post(path, text, "application/json");
-  if (!r) return Status::error(transport_error(t, r.error(), read_timeout_s));
-  if (r->status < 200 || r->status > 299) return Status::error(http_error(t, r->status, r->body));
-  Result<json> j = parse_json(t, r->body);
-  if (j.is_ok() && !j->is_object()) return Status::error(malformed(t, "expected a JSON object"));
-  return j;
 }
 
 // ---- members ----
@@ -351,10 +193,6 @@ int run_leave(const Target& t) {
 
 // ---- info ----
 
-std::string scalar_text(const json& v) {
-  return v.is_string() ? v.get<std::string>() : v.dump();
-}
-
 // "members.alive: 4": nested objects flattened with dotted keys.
 void flatten(const std::string& prefix, const json& v, std::string& out) {
   if (v.is_object() && !v.empty()) {
@@ -476,11 +314,21 @@ Result<EventLine> event_line(const std::string& event, const std::string& data) 
     if (!j["type"].is_string()) return Status::error("an event's \"type\" is not a string");
     e.type = j["type"].get<std::string>();
   }
+  const std::string time =
+      j.contains("time") && j["time"].is_string() ? j["time"].get<std::string>() : "-";
+  if (e.type == "user") {  // a user event: its name and payload
+    const json& name = j.contains("name") ? j["name"] : json();
+    const json& payload = j.contains("payload") ? j["payload"] : json();
+    if (!name.is_string() || !payload.is_string()) {
+      return Status::error("user event without a string \"name\" and \"payload\"");
+    }
+    e.text = one_line(time) + " user " + one_line(name.get<std::string>()) + " " +
+             one_line(payload.get<std::string>());
+    return e;
+  }
   if (!j.contains("member")) return Status::error("event " + one_line(e.type) + " has no member");
   AgentMember m;
   if (Status s = member_from_json(j["member"], m); !s.is_ok()) return s;
-  const std::string time =
-      j.contains("time") && j["time"].is_string() ? j["time"].get<std::string>() : "-";
   e.text =
       one_line(time) + " " + one_line(e.type) + " " + one_line(m.name) + " " + one_line(m.address);
   return e;
@@ -571,15 +419,47 @@ std::vector<CLI::App*> add_client_commands(CLI::App& app, ClientFlags& f) {
   f.monitor = add_client(app, f, "monitor", "Print membership events as they happen, until Ctrl-C");
   f.monitor->add_option("--type", f.types,
                         "only these event types, comma-separated: " + joined(kEventTypes));
-  return {f.members, f.join, f.leave, f.info, f.monitor};
+  f.event = add_client(app, f, "event", "Send a custom user event to the cluster (serf event)");
+  f.event->add_option("NAME", f.name, "the event's name")->required();
+  f.event->add_option("PAYLOAD", f.payload, "its payload (default empty)");
+  f.event->add_option("--coalesce", f.coalesce,
+                      "let agents coalesce events of this name (default true)");
+
+  f.query = add_client(app, f, "query", "Send a query and print the acks and responses");
+  f.query->add_option("NAME", f.name, "the query's name")->required();
+  f.query->add_option("PAYLOAD", f.payload, "its payload (default empty)");
+  f.query->add_option("--node", f.nodes, "only this member answers (repeatable)");
+  f.query->add_option("--tag", f.tags, "only members whose tag matches, KEY=REGEX (repeatable)");
+  f.query->add_option("--timeout", f.timeout_s, "seconds (default: Serf's, by cluster size)");
+  f.query->add_flag("--no-ack", f.no_ack, "do not ask members to acknowledge");
+  f.query->add_option("--format", f.format, "text | json (default text)")
+      ->check(CLI::IsMember({"text", "json"}));
+
+  f.force_leave = add_client(app, f, "force-leave", "Mark a failed member as left");
+  f.force_leave->add_option("NODE", f.name, "the member's name")->required();
+  f.force_leave->add_flag("--prune", f.prune, "forget it at once");
+  f.keys = add_client(app, f, "keys", "Install, use, remove or list encryption keys cluster-wide");
+  f.keys->add_option("--install", f.install_key, "install this base64 key on every member");
+  f.keys->add_option("--use", f.use_key, "make this installed key the primary everywhere");
+  f.keys->add_option("--remove", f.remove_key, "remove this key everywhere");
+  f.keys->add_flag("--list", f.list, "list the keys and how many members hold each");
+  f.keygen = app.add_subcommand("keygen", "Print a new random encryption key (base64, 32 bytes)");
+
+  f.rtt = add_client(app, f, "rtt", "Estimate the round trip between two members (coordinates)");
+  f.rtt->add_option("NODE", f.name, "a member")->required();
+  f.rtt->add_option("OTHER", f.other, "another member (default: the agent itself)");
+  return {f.members, f.join,        f.leave, f.info, f.monitor, f.event,
+          f.query,   f.force_leave, f.rtt,   f.keys, f.keygen};
 }
 
 int run_client_command(const ClientFlags& f) {
-  const std::pair<CLI::App*, const char*> commands[] = {{f.members, "members"},
-                                                        {f.join, "join"},
-                                                        {f.leave, "leave"},
-                                                        {f.info, "info"},
-                                                        {f.monitor, "monitor"}};
+  if (f.keygen != nullptr && f.keygen->parsed()) return run_keygen();
+  const std::pair<CLI::App*, const char*> commands[] = {
+      {f.members, "members"}, {f.join, "join"},
+      {f.leave, "leave"},     {f.info, "info"},
+      {f.monitor, "monitor"}, {f.event, "event"},
+      {f.query, "query"},     {f.force_leave, "force-leave"},
+      {f.rtt, "rtt"},         {f.keys, "keys"}};
   for (const auto& [sub, name] : commands) {
     if (sub == nullptr || !sub->parsed()) continue;
     const std::string command = std::string("rumor ") + name;
@@ -589,6 +469,11 @@ int run_client_command(const ClientFlags& f) {
     if (sub == f.join) return run_join(f, *t);
     if (sub == f.leave) return run_leave(*t);
     if (sub == f.info) return run_info(f, *t);
+    if (sub == f.event) return run_event(f, *t);
+    if (sub == f.query) return run_query(f, *t);
+    if (sub == f.force_leave) return run_force_leave(f, *t);
+    if (sub == f.rtt) return run_rtt(f, *t);
+    if (sub == f.keys) return run_keys(f, *t);
     return run_monitor(f, *t);
   }
   return 2;

@@ -1,7 +1,10 @@
-// The client commands: `rumor members`, `rumor join`, `rumor leave`, `rumor info` and
-// `rumor monitor`, each a thin HTTP/JSON client of a running `rumor agent` (the agent's API:
-// GET /v1/members, GET /v1/self, POST /v1/join, POST /v1/leave, GET /v1/events as
-// text/event-stream). They follow `serf members` & co.: a table for people, JSON on request.
+// The client commands: `rumor members`, `rumor join`, `rumor leave`, `rumor info`,
+// `rumor monitor`, `rumor event`, `rumor query`, `rumor force-leave`, `rumor rtt` and
+// `rumor keys`, each a thin HTTP/JSON
+// client of a running `rumor agent` (the agent's API: GET /v1/members, GET /v1/self,
+// POST /v1/join, POST /v1/leave, POST /v1/event, POST /v1/query, POST /v1/force-leave,
+// POST /v1/keys, GET /v1/coordinate, GET /v1/events as text/event-stream), and `rumor keygen`. They
+// follow `serf members` & co.: a table for people, JSON on request.
 //
 // Every command talks to the agent named by --http ADDR, else $RUMOR_HTTP_ADDR, else
 // 127.0.0.1:8946. Exit status: 0 done; 1 the agent is missing, refused the request, answered
@@ -34,15 +37,33 @@ struct ClientFlags {
   std::vector<std::string> addresses;
   // monitor
   std::vector<std::string> types;  // event types, each may be a comma-separated list
+  // event, query, force-leave
+  std::string name;   // the event's, query's or member's name
+  std::string other;  // rtt: the second member
+  std::string payload;
+  bool coalesce = true;
+  std::vector<std::string> nodes;  // query: --node
+  double timeout_s = 0;            // query: 0 = the agent's default
+  bool no_ack = false;
+  bool prune = false;
+  // keys
+  std::string install_key, use_key, remove_key;
+  bool list = false;
   // The subcommands, set by add_client_commands().
   CLI::App* members = nullptr;
   CLI::App* join = nullptr;
   CLI::App* leave = nullptr;
   CLI::App* info = nullptr;
   CLI::App* monitor = nullptr;
+  CLI::App* event = nullptr;
+  CLI::App* query = nullptr;
+  CLI::App* force_leave = nullptr;
+  CLI::App* rtt = nullptr;
+  CLI::App* keys = nullptr;
+  CLI::App* keygen = nullptr;  // needs no agent
 };
 
-// Registers members, join, leave, info and monitor on `app`, filling `flags`; returns the
+// Registers the client commands on `app`, filling `flags`; returns the
 // subcommands (for main.cc's help and dispatch).
 std::vector<CLI::App*> add_client_commands(CLI::App& app, ClientFlags& flags);
 // Runs whichever of them was parsed; returns the exit status (2 when none was).

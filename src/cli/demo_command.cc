@@ -128,7 +128,7 @@ std::vector<std::string> agent_argv(const Agent& a, const std::string& profile,
   std::vector<std::string> v = {"rumor",       "agent",         "--node",     a.name,
                                 "--bind",      a.gossip_addr(), "--http",     a.http_addr(),
                                 "--profile",   profile,         "--snapshot", a.snapshot.string(),
-                                "--log-level", "warn"};
+                                "--log-level", "warn",          "--rpc",      ""};
   if (!seed.empty()) v.insert(v.end(), {"--join", seed, "--retry-join"});
   return v;
 }

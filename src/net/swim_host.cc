@@ -31,7 +31,8 @@ Status NetLimits::validate() const {
   return Status::ok();
 }
 
-SwimHost::SwimHost(Loop& loop, const SwimHostOptions& options)
+template <typename Node>
+BasicHost<Node>::BasicHost(Loop& loop, const SwimHostOptions& options)
     : loop_(loop),
       limits_(options.limits),
       own_directory_(options.shared_directory ? nullptr
@@ -40,17 +41,19 @@ SwimHost::SwimHost(Loop& loop, const SwimHostOptions& options)
       acceptor_(loop.io()),
       timer_(loop.deadlines().add([this](Time now) { on_deadline(now); })) {}
 
-SwimHost::~SwimHost() {
+template <typename Node>
+BasicHost<Node>::~BasicHost() {
   close();
   loop_.deadlines().remove(timer_);
 }
 
-Result<std::unique_ptr<SwimHost>> SwimHost::open(Loop& loop, const core::SwimConfig& config,
-                                                 const SwimHostOptions& options) {
-  if (Status s = config.validate(); !s) return s;
+template <typename Node>
+Result<std::unique_ptr<BasicHost<Node>>> BasicHost<Node>::open(Loop& loop,
+                                                               const SwimHostOptions& options,
+                                                               const MakeNode& make) {
   if (Status s = options.limits.validate(); !s) return s;
   if (options.name.empty()) return Status::error("node name: must not be empty");
-  std::unique_ptr<SwimHost> host(new SwimHost(loop, options));
+  std::unique_ptr<BasicHost> host(new BasicHost(loop, options));
   if (Status s = host->bind(options.bind); !s) return s;
 
   core::Address advertise = options.advertise;
@@ -59,18 +62,43 @@ Result<std::unique_ptr<SwimHost>> SwimHost::open(Loop& loop, const core::SwimCon
   }
   if (advertise.port == 0) advertise.port = host->bound_.port;
   const uint64_t seed = options.seed != 0 ? options.seed : Loop::entropy_seed();
-  core::SwimIdentity self{options.name, advertise, options.incarnation, options.meta};
-  host->node_ =
-      std::make_unique<core::SwimNode>(config, *host->directory_, self, seed, Loop::now());
+  host->node_ = make(*host->directory_, advertise, seed, Loop::now());
   if (Status s = host->watch_receive(); !s) return s;
   host->accept_next();
   host->flush(Loop::now());
   return host;
 }
 
+template <typename Node>
+Result<std::unique_ptr<BasicHost<Node>>> BasicHost<Node>::open(
+    Loop& loop, const core::SwimConfig& config,
+    const SwimHostOptions& options) requires std::is_same_v<Node, core::SwimNode> {
+  if (Status s = config.validate(); !s) return s;
+  return open(
+      loop, options,
+      [&](core::Directory& dir, const core::Address& advertise, uint64_t seed, Time now) {
+        const core::SwimIdentity self{options.name, advertise, options.incarnation, options.meta};
+        return std::make_unique<core::SwimNode>(config, dir, self, seed, now);
+      });
+}
+
+template <typename Node>
+Result<std::unique_ptr<BasicHost<Node>>> BasicHost<Node>::open(
+    Loop& loop, const core::serf::SerfConfig& config, const SwimHostOptions& options,
+    const core::wire::Tags& tags) requires std::is_same_v<Node, core::serf::SerfNode> {
+  if (Status s = config.validate(); !s) return s;
+  return open(
+      loop, options,
+      [&](core::Directory& dir, const core::Address& advertise, uint64_t seed, Time now) {
+        const core::serf::SerfIdentity self{options.name, advertise, options.incarnation, tags};
+        return std::make_unique<core::serf::SerfNode>(config, dir, self, seed, now);
+      });
+}
+
 // TCP first, then UDP on the port TCP got (memberlist binds both to one port). With port 0 the
 // kernel picks a TCP port whose UDP twin may be taken: try a few times.
-Status SwimHost::bind(const core::Address& at) {
+template <typename Node>
+Status BasicHost<Node>::bind(const core::Address& at) {
   asio::error_code ec;
   for (int attempt = 0; attempt < 16; ++attempt) {
     const tcp::endpoint tep = to_tcp(at);
@@ -95,7 +123,8 @@ Status SwimHost::bind(const core::Address& at) {
   return Status::error("bind " + to_string(at) + ": no port free for both UDP and TCP");
 }
 
-void SwimHost::close() {
+template <typename Node>
+void BasicHost<Node>::close() {
   if (closed_) return;
   closed_ = true;
   asio::error_code ignored;
@@ -114,21 +143,25 @@ void SwimHost::close() {
   }
 }
 
-void SwimHost::join(std::span<const core::Address> seeds) {
+template <typename Node>
+void BasicHost<Node>::join(std::span<const core::Address> seeds) {
   if (closed_) return;
   const Time now = Loop::now();
   node_->join(now, seeds);
   flush(now);
 }
 
-void SwimHost::leave() {
+template <typename Node>
+void BasicHost<Node>::leave() {
   if (closed_) return;
   const Time now = Loop::now();
   node_->leave(now);
   flush(now);
 }
 
-bool SwimHost::set_meta(std::span<const uint8_t> meta) {
+template <typename Node>
+bool BasicHost<Node>::set_meta(
+    std::span<const uint8_t> meta) requires std::is_same_v<Node, core::SwimNode> {
   if (closed_) return false;
   const Time now = Loop::now();
   const bool ok = node_->set_meta(now, meta);
@@ -139,7 +172,8 @@ bool SwimHost::set_meta(std::span<const uint8_t> meta) {
 // --- packets -------------------------------------------------------------------------------
 
 // Called by the loop's UdpWatch while the socket has datagrams.
-Status SwimHost::watch_receive() {
+template <typename Node>
+Status BasicHost<Node>::watch_receive() {
   const std::error_code ec = loop_.udp_watch().watch(
       udp_.native_handle(), [this](Time now) { on_readable(now); }, udp_watch_);
   if (ec) {  // the kernel is out of memory, or of epoll watches (fs.epoll.max_user_watches)
@@ -153,7 +187,8 @@ Status SwimHost::watch_receive() {
 // Reads up to packets_per_wakeup datagrams, a batch per system call, into the loop's shared
 // batch, handing each to the node; what is left waits for the next turn (the watch is
 // level-triggered), so other hosts and timers run in between.
-void SwimHost::on_readable(Time now) {
+template <typename Node>
+void BasicHost<Node>::on_readable(Time now) {
   DatagramBatch& batch = loop_.datagram_batch();
   size_t read = 0;
   while (read < limits_.packets_per_wakeup && !closed_) {
@@ -171,7 +206,8 @@ void SwimHost::on_readable(Time now) {
   flush(now);
 }
 
-void SwimHost::send_packet(const core::SwimTransmit& t) {
+template <typename Node>
+void BasicHost<Node>::send_packet(const core::SwimTransmit& t) {
   if (!udp_.send_to(t.bytes, to_udp(t.to))) {
     ++stats_.packets_send_failed;  // UDP is lossy anyway; the protocol copes
   }
@@ -181,7 +217,8 @@ void SwimHost::send_packet(const core::SwimTransmit& t) {
 
 // Drains transmits and events; runs an overdue deadline at once (a confirmation can pull a
 // suspicion's deadline into the past), then re-arms the timer.
-void SwimHost::flush(Time now) {
+template <typename Node>
+void BasicHost<Node>::flush(Time now) {
   if (closed_) return;
   for (;;) {
     core::SwimTransmit t;
@@ -198,7 +235,7 @@ void SwimHost::flush(Time now) {
           break;
       }
     }
-    core::SwimEvent e;
+    Event e;
     while (node_->poll_event(e)) {
       if (on_event_) on_event_(e);
     }
@@ -211,14 +248,20 @@ void SwimHost::flush(Time now) {
 
 // The loop's Deadlines runs on_deadline at poll_timeout (rounded up to its slack, so many
 // hosts' deadlines share one wake-up); the host removes its entry when destroyed.
-void SwimHost::arm_timer() {
+template <typename Node>
+void BasicHost<Node>::arm_timer() {
   loop_.deadlines().set(timer_, node_->poll_timeout());
 }
 
-void SwimHost::on_deadline(Time now) {
+template <typename Node>
+void BasicHost<Node>::on_deadline(Time now) {
   if (closed_) return;
   node_->handle_timeout(now);
   flush(now);
 }
+
+// The two nodes a host drives (the stream half is instantiated in swim_host_stream.cc).
+template class BasicHost<core::SwimNode>;
+template class BasicHost<core::serf::SerfNode>;
 
 }  // namespace rumor::net

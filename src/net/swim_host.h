@@ -1,4 +1,6 @@
-// SwimHost: one SWIM node (core::SwimNode) on the real network: a UDP socket for its packets,
+// BasicHost<Node>: one node on the real network, a SWIM node (SwimHost, core::SwimNode) or a
+// Serf node over one (SerfHost, core::serf::SerfNode; both speak memberlist's transport and are
+// driven through the same handle_*/poll_* surface): a UDP socket for its packets,
 // a TCP listener and outgoing TCP connections for its streams (push-pull, memberlist's TCP
 // fallback ping), a timer for its deadlines, all on one Loop. Many hosts can share a Loop, each
 // with its own sockets; nothing protocol-specific lives here (DESIGN.md, "One core, two
@@ -31,6 +33,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -40,6 +43,7 @@
 #include "core/membership/directory.h"
 #include "core/membership/swim_config.h"
 #include "core/membership/swim_node.h"
+#include "core/serf/serf_node.h"
 #include "net/loop.h"
 #include "net/udp_socket.h"
 
@@ -83,29 +87,68 @@ struct SwimHostOptions {
   core::Directory* shared_directory = nullptr;
 };
 
-class SwimHost {
- public:
-  using EventHandler = std::function<void(const core::SwimEvent&)>;
+// What a host needs to know about the node type it drives (SwimNode or serf::SerfNode: the
+// same handle_*/poll_* surface, their own events).
+template <typename Node>
+struct HostedNode;
+template <>
+struct HostedNode<core::SwimNode> {
+  using Event = core::SwimEvent;
+};
+template <>
+struct HostedNode<core::serf::SerfNode> {
+  using Event = core::serf::SerfEvent;
+};
 
-  // Binds the sockets and starts the node. Errors: an invalid config or limits, a port in use
+template <typename Node>
+class BasicHost {
+ public:
+  using Event = typename HostedNode<Node>::Event;
+  using EventHandler = std::function<void(const Event&)>;
+  // Builds the node once the host knows the address it advertises.
+  using MakeNode = std::function<std::unique_ptr<Node>(
+      core::Directory& directory, const core::Address& advertise, uint64_t seed, Time now)>;
+
+  // Binds the sockets and starts the node. Errors: invalid limits, a port in use
   // ("bind 0.0.0.0:7946: Address already in use"), an address this machine does not have.
-  static Result<std::unique_ptr<SwimHost>> open(Loop& loop, const core::SwimConfig& config,
-                                                const SwimHostOptions& options);
-  ~SwimHost();
-  SwimHost(const SwimHost&) = delete;
-  SwimHost& operator=(const SwimHost&) = delete;
+  static Result<std::unique_ptr<BasicHost>> open(Loop& loop, const SwimHostOptions& options,
+                                                 const MakeNode& make);
+  // A SWIM node (options.meta) or a Serf node (`tags`); the config is validated first.
+  static Result<std::unique_ptr<BasicHost>> open(
+      Loop& loop, const core::SwimConfig& config,
+      const SwimHostOptions& options) requires std::is_same_v<Node, core::SwimNode>;
+  static Result<std::unique_ptr<BasicHost>> open(
+      Loop& loop, const core::serf::SerfConfig& config, const SwimHostOptions& options,
+      const core::wire::Tags& tags) requires std::is_same_v<Node, core::serf::SerfNode>;
+  ~BasicHost();
+  BasicHost(const BasicHost&) = delete;
+  BasicHost& operator=(const BasicHost&) = delete;
 
   // Commands, run on the loop thread; each drives the node and sends what it produced.
   void join(std::span<const core::Address> seeds);
   void leave();
-  bool set_meta(std::span<const uint8_t> meta);
+  bool set_meta(std::span<const uint8_t> meta) requires std::is_same_v<Node, core::SwimNode>;
+  // Any other command: fn(node, now), then the node's outputs go out (none once closed).
+  // Returns what fn returns.
+  template <typename Fn>
+  auto command(Fn&& fn) -> decltype(fn(std::declval<Node&>(), Time{})) {
+    const Time now = Loop::now();
+    if constexpr (std::is_void_v<decltype(fn(std::declval<Node&>(), Time{}))>) {
+      fn(*node_, now);
+      flush(now);
+    } else {
+      auto r = fn(*node_, now);
+      flush(now);
+      return r;
+    }
+  }
   // Called on the loop thread for each event the node emits, in order.
   void set_event_handler(EventHandler handler) { on_event_ = std::move(handler); }
   // Stops all I/O now, without a leave. Idempotent.
   void close();
 
   bool closed() const { return closed_; }
-  const core::SwimNode& node() const { return *node_; }
+  const Node& node() const { return *node_; }
   const core::Directory& directory() const { return *directory_; }
   const NetStats& net_stats() const { return stats_; }
   const core::Address& bound() const { return bound_; }  // the port actually bound
@@ -127,7 +170,7 @@ class SwimHost {
     size_t next_check = 0;     // frame the buffer again once `have` reaches this (doubling)
     std::vector<uint8_t> out;  // what is being written
   };
-  SwimHost(Loop& loop, const SwimHostOptions& options);
+  BasicHost(Loop& loop, const SwimHostOptions& options);
   Status bind(const core::Address& at);
 
   Status watch_receive();
@@ -151,7 +194,7 @@ class SwimHost {
   NetLimits limits_;
   std::unique_ptr<core::Directory> own_directory_;
   core::Directory* directory_ = nullptr;
-  std::unique_ptr<core::SwimNode> node_;
+  std::unique_ptr<Node> node_;
   UdpSocket udp_;
   UdpWatch::Id udp_watch_ = 0;
   bool watching_ = false;  // udp_watch_ is this host's
@@ -168,5 +211,8 @@ class SwimHost {
   // Handlers hold a weak_ptr to this: once the host is gone they return untouched.
   std::shared_ptr<char> life_ = std::make_shared<char>();
 };
+
+using SwimHost = BasicHost<core::SwimNode>;
+using SerfHost = BasicHost<core::serf::SerfNode>;
 
 }  // namespace rumor::net

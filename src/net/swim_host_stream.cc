@@ -1,4 +1,4 @@
-// SwimHost's TCP streams (swim_host.h): accepting, connecting, framing one message per
+// BasicHost's TCP streams (swim_host.h): accepting, connecting, framing one message per
 // connection, the reply, and the limits that bound all of it.
 #include <algorithm>
 #include <asio/connect.hpp>
@@ -20,7 +20,8 @@ const auto kAcceptRetry = std::chrono::milliseconds(50);
 
 // --- accepting ------------------------------------------------------------------------------
 
-void SwimHost::accept_next() {
+template <typename Node>
+void BasicHost<Node>::accept_next() {
   acceptor_.async_accept(
       [this, life = std::weak_ptr<char>(life_)](const asio::error_code& ec, tcp::socket socket) {
         if (life.expired() || closed_) return;
@@ -39,7 +40,8 @@ void SwimHost::accept_next() {
       });
 }
 
-void SwimHost::on_accept(tcp::socket socket) {
+template <typename Node>
+void BasicHost<Node>::on_accept(tcp::socket socket) {
   asio::error_code ec;
   const tcp::endpoint peer = socket.remote_endpoint(ec);
   if (ec) return;  // already gone
@@ -56,7 +58,8 @@ void SwimHost::on_accept(tcp::socket socket) {
 
 // --- connecting -----------------------------------------------------------------------------
 
-void SwimHost::open_stream(core::SwimTransmit& t) {
+template <typename Node>
+void BasicHost<Node>::open_stream(core::SwimTransmit& t) {
   if (inbound_.size() + outbound_.size() >= limits_.max_streams) {
     ++stats_.streams_refused;
     node_->handle_stream_error(Loop::now(), t.stream);  // flush() goes on polling after this
@@ -87,8 +90,10 @@ void SwimHost::open_stream(core::SwimTransmit& t) {
                           });
 }
 
-std::shared_ptr<SwimHost::Stream> SwimHost::add_stream(tcp::socket socket, bool inbound,
-                                                       uint64_t id) {
+template <typename Node>
+std::shared_ptr<typename BasicHost<Node>::Stream> BasicHost<Node>::add_stream(tcp::socket socket,
+                                                                              bool inbound,
+                                                                              uint64_t id) {
   auto s = std::make_shared<Stream>(loop_.io(), std::move(socket));
   s->id = id;
   s->inbound = inbound;
@@ -107,7 +112,8 @@ std::shared_ptr<SwimHost::Stream> SwimHost::add_stream(tcp::socket socket, bool 
 // Reads until the buffer holds one whole message. Framing parses from the start, so it runs
 // only when the peer has paused (nothing more to read right now) or the buffer has doubled:
 // linear work whatever the message size.
-void SwimHost::read_frame(const std::shared_ptr<Stream>& s) {
+template <typename Node>
+void BasicHost<Node>::read_frame(const std::shared_ptr<Stream>& s) {
   if (s->in.size() - s->have < kMinFreeSpace) {
     if (s->have >= limits_.max_stream_bytes) {
       ++stats_.streams_oversize;
@@ -147,7 +153,8 @@ void SwimHost::read_frame(const std::shared_ptr<Stream>& s) {
       });
 }
 
-void SwimHost::on_frame(const std::shared_ptr<Stream>& s, size_t size) {
+template <typename Node>
+void BasicHost<Node>::on_frame(const std::shared_ptr<Stream>& s, size_t size) {
   const std::span<const uint8_t> message(s->in.data(), size);
   const Time now = Loop::now();
   if (!s->inbound) {
@@ -163,7 +170,8 @@ void SwimHost::on_frame(const std::shared_ptr<Stream>& s, size_t size) {
   // A reply being written keeps the connection until the write ends (reply_stream).
 }
 
-void SwimHost::reply_stream(core::SwimTransmit& t) {
+template <typename Node>
+void BasicHost<Node>::reply_stream(core::SwimTransmit& t) {
   auto it = inbound_.find(t.stream);
   if (it == inbound_.end()) {
     ++stats_.streams_failed;  // closed or timed out before the node answered
@@ -189,7 +197,8 @@ void SwimHost::reply_stream(core::SwimTransmit& t) {
 }
 
 // Closes the connection and forgets it; an outbound stream that failed tells the node.
-void SwimHost::end_stream(const std::shared_ptr<Stream>& s, bool failed) {
+template <typename Node>
+void BasicHost<Node>::end_stream(const std::shared_ptr<Stream>& s, bool failed) {
   if (s->done) return;
   s->done = true;
   asio::error_code ignored;
@@ -203,5 +212,20 @@ void SwimHost::end_stream(const std::shared_ptr<Stream>& s, bool failed) {
     flush(now);
   }
 }
+
+// The stream half of the two hosts (swim_host.cc instantiates the classes' other members).
+#define RUMOR_HOST_STREAMS(Node)                                                                   \
+  template void BasicHost<Node>::accept_next();                                                    \
+  template void BasicHost<Node>::on_accept(tcp::socket);                                           \
+  template void BasicHost<Node>::open_stream(core::SwimTransmit&);                                 \
+  template std::shared_ptr<BasicHost<Node>::Stream> BasicHost<Node>::add_stream(tcp::socket, bool, \
+                                                                                uint64_t);         \
+  template void BasicHost<Node>::read_frame(const std::shared_ptr<Stream>&);                       \
+  template void BasicHost<Node>::on_frame(const std::shared_ptr<Stream>&, size_t);                 \
+  template void BasicHost<Node>::reply_stream(core::SwimTransmit&);                                \
+  template void BasicHost<Node>::end_stream(const std::shared_ptr<Stream>&, bool);
+RUMOR_HOST_STREAMS(core::SwimNode)
+RUMOR_HOST_STREAMS(core::serf::SerfNode)
+#undef RUMOR_HOST_STREAMS
 
 }  // namespace rumor::net

@@ -18,39 +18,20 @@ import tempfile
 import time
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import cluster_util  # noqa: E402
+from cluster_util import free_port  # noqa: E402
+
 RUMOR = None
+POLL_S = 0.05
 DEADLINE_S = 20
 # Detecting a kill -9 can take longer: with three members Lifeguard expects one independent
 # confirmation, and a suspicion that gets none runs its full 6 x 3 s = 18 s.
 FAILURE_DEADLINE_S = 40
 
 
-def free_port():
-    """A port free for both UDP and TCP right now."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-            t.bind(("127.0.0.1", 0))
-            port = t.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                try:
-                    u.bind(("127.0.0.1", port))
-                    return port
-                except OSError:
-                    continue
-
-
 def wait_for(what, predicate, deadline_s=DEADLINE_S):
-    end = time.monotonic() + deadline_s
-    last = None
-    while time.monotonic() < end:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except (OSError, http.client.HTTPException, ValueError):
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {deadline_s}s waiting for {what} (last: {last!r})")
+    return cluster_util.wait_for(what, predicate, deadline_s, POLL_S)
 
 
 class Agent:
@@ -58,6 +39,7 @@ class Agent:
         self.name = name
         self.port = free_port()
         self.http_port = free_port()
+        self.rpc_port = free_port()
         self.snapshot = os.path.join(cluster.dir, f"{name}.snapshot")
         self.log_path = os.path.join(cluster.dir, f"{name}.log")
         self.extra = list(extra)
@@ -70,7 +52,8 @@ class Agent:
     def args(self):
         return [RUMOR, "agent", "--node", self.name, "--bind", self.addr,
                 "--http", f"127.0.0.1:{self.http_port}", "--profile", "local",
-                "--snapshot", self.snapshot, "--reconnect-interval", "1"] + self.extra
+                "--snapshot", self.snapshot, "--reconnect-interval", "1",
+                "--rpc", f"127.0.0.1:{self.rpc_port}"] + self.extra
 
     def start(self, extra=()):
         log = open(self.log_path, "ab")
@@ -281,6 +264,7 @@ class ClusterTest(unittest.TestCase):
         cases = [
             (["--bind", a.addr], 1, "Address already in use"),
             (["--http", f"127.0.0.1:{a.http_port}"], 1, "Address already in use"),
+            (["--rpc", f"127.0.0.1:{a.rpc_port}"], 1, "Address already in use"),
             (["--join", "no-such-host.invalid"], 1, "cannot resolve 'no-such-host.invalid'"),
             (["--config", bad_config], 2, "profile: must be one of lan, wan, local, got 'fast'"),
             (["--log-level", "loud"], 2, "log-level"),
@@ -295,6 +279,8 @@ class ClusterTest(unittest.TestCase):
                 args += ["--bind", f"127.0.0.1:{free_port()}"]
             if "--http" not in extra:
                 args += ["--http", f"127.0.0.1:{free_port()}"]
+            if "--rpc" not in extra:
+                args += ["--rpc", f"127.0.0.1:{free_port()}"]
             p = subprocess.run(args, capture_output=True, text=True, timeout=DEADLINE_S)
             self.assertEqual(p.returncode, code, f"{extra}: {p.stderr}")
             lines = p.stderr.strip().splitlines()

@@ -260,7 +260,7 @@ TEST_F(CliClient, MembersRejectsAnUnknownStatusNamingTheAllowedOnesBeforeAnyRequ
   const Output o = run_against_agent({"members", "--status", "dead"});
   expect_one_error_line(o, 2, "rumor members");
   EXPECT_NE(o.err.find("'dead'"), std::string::npos) << o.err;
-  EXPECT_NE(o.err.find("alive, suspect, failed, left"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("alive, suspect, leaving, failed, left"), std::string::npos) << o.err;
   EXPECT_TRUE(agent_.requests().empty());
 }
 
@@ -497,6 +497,105 @@ TEST_F(CliClient, DemoRejectsAnUnknownProfile) {
   EXPECT_EQ(o.status, 2);
   EXPECT_EQ(o.out, "");
   EXPECT_EQ(line_count(o.err), 1u) << o.err;
+}
+
+// ---- the Serf commands: event, query, force-leave, keys, rtt, keygen ----
+
+TEST_F(CliClient, EventPostsNamePayloadAndCoalesceAndSaysItWasDispatched) {
+  agent_.answer("POST", "/v1/event", 200, R"({"ok":true})");
+  agent_.start();
+  const Output o = run_against_agent({"event", "deploy", "v2", "--coalesce", "false"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "Event 'deploy' dispatched! Coalescing enabled: false\n");
+  const auto requests = agent_.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(json::parse(requests[0].body),
+            json::parse(R"({"name":"deploy","payload":"v2","coalesce":false})"));
+}
+
+TEST_F(CliClient, QuerySendsItsFiltersAndPrintsAcksAndResponses) {
+  agent_.answer("POST", "/v1/query", 200,
+                R"({"acks":["a","b"],"responses":[{"from":"a","payload":"up 3 days"}]})");
+  agent_.start();
+  const Output o = run_against_agent(
+      {"query", "uptime", "--node", "a", "--tag", "role=web.*", "--timeout", "2"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("Ack from 'a'"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("Response from 'a': up 3 days"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("Total Acks: 2"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("Total Responses: 1"), std::string::npos) << o.out;
+  const json body = json::parse(agent_.requests().at(0).body);
+  EXPECT_EQ(body["nodes"], json::parse(R"(["a"])"));
+  EXPECT_EQ(body["tags"], json::parse(R"({"role":"web.*"})"));
+  EXPECT_EQ(body["timeout_ms"], 2000);
+  EXPECT_EQ(body["request_ack"], true);
+}
+
+TEST_F(CliClient, QueryRejectsATagFilterWithoutKeyEqualsRegexBeforeAnyRequest) {
+  agent_.start();
+  const Output o = run_against_agent({"query", "uptime", "--tag", "role"});
+  expect_one_error_line(o, 2, "rumor query");
+  EXPECT_TRUE(agent_.requests().empty());
+}
+
+TEST_F(CliClient, ForceLeavePostsTheNodeAndPrune) {
+  agent_.answer("POST", "/v1/force-leave", 200, R"({"ok":true})");
+  agent_.start();
+  const Output o = run_against_agent({"force-leave", "web-2", "--prune"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(json::parse(agent_.requests().at(0).body),
+            json::parse(R"({"node":"web-2","prune":true})"));
+}
+
+TEST_F(CliClient, KeysListPrintsEachKeyWithHowManyMembersHoldIt) {
+  agent_.answer("POST", "/v1/keys", 200,
+                R"({"error":"","num_nodes":3,"num_resp":3,"num_err":0,"messages":{},
+                    "keys":{"QUJD":3,"REVG":1},"primary_keys":{"QUJD":3}})");
+  agent_.start();
+  const Output o = run_against_agent({"keys", "--list"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_NE(o.out.find("QUJD [3/3]"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("REVG [1/3]"), std::string::npos) << o.out;
+  EXPECT_EQ(json::parse(agent_.requests().at(0).body)["op"], "list");
+}
+
+TEST_F(CliClient, KeysFailureShowsEachMembersMessageAndExits1) {
+  agent_.answer("POST", "/v1/keys", 200,
+                R"({"error":"1/2 nodes reported failure","num_nodes":2,"num_resp":2,
+                    "num_err":1,"messages":{"b":"key size must be 16, 24 or 32 bytes"},
+                    "keys":{},"primary_keys":{}})");
+  agent_.start();
+  const Output o = run_against_agent({"keys", "--install", "QUJD"});
+  EXPECT_EQ(o.status, 1);
+  EXPECT_NE(o.out.find("b: key size must be 16, 24 or 32 bytes"), std::string::npos) << o.out;
+  EXPECT_NE(o.err.find("1/2 nodes reported failure"), std::string::npos) << o.err;
+}
+
+TEST_F(CliClient, KeysNeedsExactlyOneOperation) {
+  agent_.start();
+  const Output o = run_against_agent({"keys", "--list", "--use", "QUJD"});
+  expect_one_error_line(o, 2, "rumor keys");
+  EXPECT_TRUE(agent_.requests().empty());
+}
+
+TEST_F(CliClient, RttEstimatesTheRoundTripFromTwoCoordinates) {
+  // Both members at the origin with a 0.5 ms height each: 1 ms apart.
+  agent_.answer(
+      "GET", "/v1/coordinate", 200,
+      R"({"node":"x","vec":[0,0,0,0,0,0,0,0],"error":0.5,"adjustment":0,"height":0.0005})");
+  agent_.start();
+  const Output o = run_against_agent({"rtt", "a", "b"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "Estimated a <-> b rtt: 1.000 ms\n");
+}
+
+TEST_F(CliClient, KeygenPrintsANewBase64KeyOf32BytesEachTime) {
+  const Output a = run({"keygen"});
+  const Output b = run({"keygen"});
+  EXPECT_EQ(a.status, 0) << a.err;
+  ASSERT_EQ(a.out.size(), 45u) << a.out;  // 44 base64 characters and a newline
+  EXPECT_EQ(a.out[43], '=');
+  EXPECT_NE(a.out, b.out);
 }
 
 }  // namespace

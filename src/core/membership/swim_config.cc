@@ -119,6 +119,9 @@ void SwimConfig::set_lifeguard(bool on) {
 Status SwimConfig::validate() const {
   Status s = validate_timing(*this);
   if (!s.is_ok()) return s;
+  if (label.size() > 255) {
+    return Status::error("label: must be at most 255 bytes, got " + std::to_string(label.size()));
+  }
   return validate_counts(*this);
 }
 

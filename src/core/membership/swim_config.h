@@ -69,6 +69,17 @@ struct SwimConfig {
   // member's name can be). 0 .. 365 days.
   Duration dead_node_reclaim_time = Duration::zero();
 
+  // --- Transport layers (Label, EnableCompression, GossipVerifyIncoming/Outgoing) ---
+  // A label on every packet and stream (memberlist >= 0.3.0); peers with another label, or
+  // none, are refused. Empty: no label, as memberlist 0.2.2 and Serf 0.9.4. 0..255 bytes.
+  std::string label;
+  // LZW-compress what this node sends (memberlist's default is on; reading it is always on).
+  bool compress = false;
+  // With encryption keys installed: refuse what does not decrypt, and encrypt what is sent.
+  // Turning them off lets a cluster move to encryption one node at a time.
+  bool gossip_verify_incoming = true;
+  bool gossip_verify_outgoing = true;
+
   // --- Lifeguard switches (all on = memberlist 0.2.2) ---
   // Local health: awareness-scaled probe interval, +1 per refutation and per missed nack.
   bool awareness = true;

@@ -59,7 +59,10 @@ SwimNode::SwimNode(const SwimConfig& config, Directory& directory, const SwimIde
       awareness_(config.awareness_max_multiplier),
       broadcasts_(config.max_broadcasts),
       user_broadcasts_{BroadcastQueue(config.max_broadcasts), BroadcastQueue(config.max_broadcasts),
-                       BroadcastQueue(config.max_broadcasts)} {
+                       BroadcastQueue(config.max_broadcasts)},
+      transport_(wire::ml::TransportOptions{config.label, config.compress,
+                                            config.gossip_verify_incoming,
+                                            config.gossip_verify_outgoing}) {
   RUMOR_ASSERT(config_.validate().is_ok(), "SwimNode needs a validated config");
   auto name = directory_.intern_name(self.name);
   RUMOR_ASSERT(name.has_value(), "the directory has no room for this node's own name");
@@ -150,7 +153,9 @@ void SwimNode::handle_packet(Time now, const Address& from, std::span<const uint
   skip_idle_gossip_ticks(now);
   ++stats_.packets_received;
   parts_.clear();
-  ml::unwrap_packet(bytes, /*expected_label=*/"", parts_, decode_errors_, &unwrap_scratch_);
+  const auto inner = transport_.open_packet(bytes);
+  if (!inner) return;  // counted in transport().stats()
+  ml::unwrap_packet(*inner, /*expected_label=*/"", parts_, decode_errors_, &unwrap_scratch_);
   for (const ml::PacketPart& part : parts_) {
     ++stats_.messages_received;
     dispatch(now, from, part);
@@ -369,6 +374,9 @@ void SwimNode::push_transmit(SwimTransmit t) {
   } else {
     stats_.sent.add(t.bytes);
   }
+  const bool sealed = t.channel == Channel::kPacket ? transport_.seal_packet(t.bytes, prng_)
+                                                    : transport_.seal_stream(t.bytes, prng_);
+  if (!sealed) return;  // counted in transport().stats()
   if (transmits_.size() >= kMaxTransmits) {
     transmits_.pop_front();
     ++stats_.transmits_dropped;
@@ -382,12 +390,19 @@ void SwimNode::send_packet(const Address& to, std::vector<uint8_t> bytes) {
   push_transmit(SwimTransmit{to, Channel::kPacket, 0, std::move(bytes)});
 }
 
+// The bytes a packet's messages may take: the UDP buffer less what the label and encryption
+// add (memberlist's bytesAvail).
+size_t SwimNode::packet_room() const {
+  const size_t overhead = transport_.packet_overhead();
+  return config_.udp_buffer_size > overhead ? config_.udp_buffer_size - overhead : 0;
+}
+
 // memberlist sendMsg: the message and whatever broadcasts fit in the rest of the UDP budget.
 // Pings, acks and nacks go without a CRC, as memberlist's direct sends do.
 void SwimNode::send_with_piggyback(const Address& to, std::vector<uint8_t> msg) {
-  const size_t budget = config_.udp_buffer_size > msg.size() + kCompoundHeader
-                            ? config_.udp_buffer_size - msg.size() - kCompoundHeader
-                            : 0;
+  const size_t room = packet_room();
+  const size_t budget =
+      room > msg.size() + kCompoundHeader ? room - msg.size() - kCompoundHeader : 0;
   bodies_.assign(msg.begin(), msg.end());
   lens_.assign(1, msg.size());
   collect_broadcasts(budget);
@@ -439,7 +454,9 @@ void SwimNode::gossip(Time now) {
         return true;
       },
       picked_);
-  const size_t budget = config_.udp_buffer_size - kCompoundHeader;
+  const size_t room = packet_room();
+  if (room <= kCompoundHeader) return;
+  const size_t budget = room - kCompoundHeader;
   for (uint32_t idx : picked_) {
     bodies_.clear();
     lens_.clear();

@@ -56,6 +56,7 @@
 #include "core/wire/memberlist_codec.h"
 #include "core/wire/memberlist_message.h"
 #include "core/wire/push_pull_view.h"
+#include "core/wire/transport.h"
 
 namespace rumor::core {
 
@@ -270,6 +271,10 @@ class SwimNode {
   size_t pending_events() const { return events_.size(); }
   const SwimStats& stats() const { return stats_; }
   const wire::ml::MlErrorCounts& decode_errors() const { return decode_errors_; }
+  // The label, encryption and compression layers (transport.h): what they refused, and the
+  // keyring, whose keys a layer above (Serf's key management) installs, uses and removes.
+  const wire::ml::Transport& transport() const { return transport_; }
+  wire::ml::Transport& transport() { return transport_; }
   const Directory& directory() const { return directory_; }
   const SwimConfig& config() const { return config_; }
 
@@ -331,6 +336,7 @@ class SwimNode {
   // `msg` plus the broadcasts that fit beside it, as a compound when there are any.
   void send_with_piggyback(const Address& to, std::vector<uint8_t> msg);
   void collect_broadcasts(size_t budget);
+  size_t packet_room() const;
   // Whether a gossip tick would send anything: memberlist's queue or a user queue holds some.
   bool has_broadcasts() const;
   // The layer above (swim_node_user.cc).
@@ -412,6 +418,7 @@ class SwimNode {
   std::deque<std::vector<uint8_t>> user_messages_;
   std::deque<SwimUserState> user_states_;
   std::deque<SwimPingResult> ping_results_;
+  wire::ml::Transport transport_;           // label, encryption, compression
   wire::ml::UnwrapScratch unwrap_scratch_;  // decompressed packet parts
   std::vector<uint8_t> stream_scratch_;     // a decompressed stream message
   std::vector<Suspected> suspicions_;

@@ -351,8 +351,10 @@ void SwimNode::handle_stream(Time now, const Address& from, uint64_t conn,
                              std::span<const uint8_t> bytes) {
   skip_idle_gossip_ticks(now);
   stats_.received.add(bytes);
+  const auto inner = transport_.open_stream(bytes);
+  if (!inner) return;  // counted in transport().stats()
   std::span<const uint8_t> msg;
-  if (auto e = ml::unwrap_stream(bytes, "", stream_scratch_, msg)) {
+  if (auto e = ml::unwrap_stream(*inner, "", stream_scratch_, msg)) {
     ml::count(decode_errors_, *e);
     return;
   }
@@ -403,8 +405,10 @@ void SwimNode::handle_stream_reply(Time now, uint64_t stream, std::span<const ui
   const OpenStream open = *it;
   *it = streams_.back();
   streams_.pop_back();
+  const auto inner = transport_.open_stream(bytes);
+  if (!inner) return;  // counted in transport().stats()
   std::span<const uint8_t> plain;
-  if (auto e = ml::unwrap_stream(bytes, "", stream_scratch_, plain)) {
+  if (auto e = ml::unwrap_stream(*inner, "", stream_scratch_, plain)) {
     ml::count(decode_errors_, *e);
     return;
   }

@@ -62,6 +62,12 @@ std::string_view serf_event_name(SerfEventKind k) {
       return "response";
     case SerfEventKind::kQueryDone:
       return "done";
+    case SerfEventKind::kMemberSuspect:
+      return "member-suspect";
+    case SerfEventKind::kMemberAlive:
+      return "member-alive";
+    case SerfEventKind::kKeyringChanged:
+      return "keyring-changed";
   }
   return "user";
 }
@@ -251,8 +257,15 @@ void SerfNode::on_swim_event(Time now, const SwimEvent& e) {
       return;
     case SwimEventKind::kSuspect:
     case SwimEventKind::kAlive:
+      // memberlist does not tell its delegates about these; rumor's views want them.
+      if (const SwimMember* m = swim_.find(e.member)) {
+        emit_member(e.kind == SwimEventKind::kSuspect ? SerfEventKind::kMemberSuspect
+                                                      : SerfEventKind::kMemberAlive,
+                    now, member_from(*m));
+      }
+      return;
     case SwimEventKind::kReaped:
-      return;  // memberlist does not tell its delegates about these
+      return;  // Serf reaps on its own timers
   }
 }
 

@@ -76,7 +76,20 @@ enum class SerfEventKind : uint8_t {
   kQueryAck,       // an ack for a query this node started (query_id, from)
   kQueryResponse,  // a response to it (query_id, from, payload)
   kQueryDone,      // its deadline passed: no more acks or responses (query_id)
+  // Not Serf events: the SWIM layer's suspicion of a member and its refutation, which Serf
+  // never reports (a suspect member stays "alive" to Serf). For views and logs that want to
+  // see into failure detection; Serf's RPC streams and event handlers never carry them.
+  kMemberSuspect,
+  kMemberAlive,
+  // Not a Serf event: a key query changed this node's keyring (name: "install-key",
+  // "use-key" or "remove-key"), for a driver that keeps the keys in a file.
+  kKeyringChanged,
 };
+// Serf's own event kinds (the ones its RPC stream and event handlers know).
+inline bool is_serf_event(SerfEventKind k) {
+  return k != SerfEventKind::kMemberSuspect && k != SerfEventKind::kMemberAlive &&
+         k != SerfEventKind::kKeyringChanged;
+}
 std::string_view serf_event_name(SerfEventKind k);  // Serf's names: "member-join", "user", ...
 
 struct SerfEvent {
@@ -164,6 +177,9 @@ class SerfNode {
 
   // Views.
   const SwimNode& swim() const { return swim_; }
+  // The encryption keys, label and compression (the SWIM node's transport): for a driver that
+  // installs the keys it starts with; key queries change them from then on.
+  wire::ml::Transport& transport() { return swim_.transport(); }
   const SerfConfig& config() const { return config_; }
   std::vector<SerfMember> members() const;
   std::optional<SerfMember> member(std::string_view name) const;
@@ -245,6 +261,8 @@ class SerfNode {
   bool handle_user_event(Time now, const UserEvent& msg);
   bool handle_query(Time now, const Query& msg);
   void handle_internal_query(Time now, const Query& msg, uint64_t handle);
+  KeyResponse change_key(Time now, std::string_view op, const Query& q);
+  std::vector<uint8_t> list_keys(const Query& q) const;
   void handle_query_response(Time now, const QueryResponse& msg);
   void handle_relay(std::span<const uint8_t> bytes);
   void merge_remote_state(Time now, const SwimUserState& s);

@@ -279,14 +279,75 @@ void SerfNode::handle_internal_query(Time now, const Query& q, uint64_t handle) 
     }
     encode(resp, payload);
   } else if (op == "install-key" || op == "use-key" || op == "remove-key") {
-    encode(KeyResponse{false, "No keyring to modify (encryption not enabled)", {}, ""}, payload);
+    encode(change_key(now, op, q), payload);
   } else if (op == "list-keys") {
-    encode(KeyResponse{false, "Keyring is empty (encryption not enabled)", {}, ""}, payload);
+    payload = list_keys(q);
+    if (payload.empty()) return;  // no answer fits the response limit
   } else {
     return;  // ping, or an internal query this version does not know
   }
   QueryResponse resp{q.ltime, q.id, self_name_, 0, Bytes(std::move(payload))};
   (void)send_response(now, handle, resp);
+}
+
+// internal_query.go handleInstallKey, handleUseKey, handleRemoveKey: the change, or why not.
+KeyResponse SerfNode::change_key(Time now, std::string_view op, const Query& q) {
+  KeyResponse resp;
+  KeyRequest req;
+  if (decode(q.payload.data, req)) {
+    resp.message = "Failed to decode key request";
+    return resp;
+  }
+  wire::ml::Transport& transport = swim_.transport();
+  if (transport.keyring().empty()) {
+    resp.message = "No keyring to modify (encryption not enabled)";
+    return resp;
+  }
+  const std::span<const uint8_t> key = req.key.data;
+  Status s = op == "install-key" ? transport.install_key(key)
+             : op == "use-key"   ? transport.use_key(key)
+                                 : transport.remove_key(key);
+  if (!s) {
+    resp.message = s.message();
+    return resp;
+  }
+  resp.result = true;
+  SerfEvent e;
+  e.kind = SerfEventKind::kKeyringChanged;
+  e.at = now;
+  e.name = std::string(op);
+  emit(std::move(e));
+  return resp;
+}
+
+// internal_query.go handleListKeys and keyListResponseWithCorrectSize: every key in base64 and
+// the primary, with the list cut short (and said so) until the response fits the size limit.
+// Empty: not even an empty list fits.
+std::vector<uint8_t> SerfNode::list_keys(const Query& q) const {
+  KeyResponse resp;
+  const wire::ml::Keyring& ring = swim_.transport().keyring();
+  if (ring.empty()) {
+    resp.message = "Keyring is empty (encryption not enabled)";
+  } else {
+    resp.result = true;
+    for (const auto& key : ring.keys())
+      resp.keys.value.push_back(wire::ml::encode_key_base64(key));
+    resp.keys.is_nil = false;
+    resp.primary_key = wire::ml::encode_key_base64(ring.primary());
+  }
+  const size_t actual = resp.keys.value.size();
+  for (;;) {
+    std::vector<uint8_t> payload;
+    encode(resp, payload);
+    std::vector<uint8_t> whole;
+    encode(QueryResponse{q.ltime, q.id, self_name_, 0, Bytes(payload)}, whole);
+    if (whole.size() <= config_.query_response_size_limit) return payload;
+    if (resp.keys.value.empty()) return {};
+    resp.keys.value.pop_back();
+    resp.message = "truncated key list response, showing first " +
+                   std::to_string(resp.keys.value.size()) + " of " + std::to_string(actual) +
+                   " keys";
+  }
 }
 
 Status SerfNode::respond(Time now, uint64_t query_id, std::span<const uint8_t> payload) {

@@ -300,10 +300,9 @@ uint32_t crc32_ieee(std::span<const uint8_t> bytes) {
 
 // --- framing ------------------------------------------------------------------------------------
 
-// Checks and strips a label header (memberlist >= 0.3.0's rules: the label must be exactly the
-// expected one, and absent when none is expected).
-Field strip_label(std::span<const uint8_t> bytes, std::string_view expected,
-                  std::span<const uint8_t>& rest) {
+// The label rules strip_label (memberlist_codec.h) states.
+Field strip_label_header(std::span<const uint8_t> bytes, std::string_view expected,
+                         std::span<const uint8_t>& rest) {
   if (bytes.empty() || bytes[0] != kLabelByte) {
     if (!expected.empty()) return MlError::kMissingLabel;
     rest = bytes;
@@ -782,6 +781,11 @@ void encode_packet(std::span<const uint8_t> bodies, std::span<const size_t> lens
   out[4] = static_cast<uint8_t>(crc);
 }
 
+std::optional<MlError> strip_label(std::span<const uint8_t> bytes, std::string_view expected,
+                                   std::span<const uint8_t>& rest) {
+  return strip_label_header(bytes, expected, rest);
+}
+
 void append_label_header(std::string_view label, std::vector<uint8_t>& out) {
   if (label.empty()) return;
   RUMOR_ASSERT(label.size() <= kMaxLabelBytes, "a label is at most 255 bytes");
@@ -807,7 +811,7 @@ void unwrap_packet(std::span<const uint8_t> packet, std::string_view expected_la
     return;
   }
   std::span<const uint8_t> msg;
-  if (auto e = strip_label(packet, expected_label, msg)) {
+  if (auto e = strip_label_header(packet, expected_label, msg)) {
     count(errors, *e);
     return;
   }
@@ -829,7 +833,7 @@ std::optional<MlError> unwrap_stream(std::span<const uint8_t> bytes,
                                      std::string_view expected_label, std::vector<uint8_t>& scratch,
                                      std::span<const uint8_t>& msg) {
   if (bytes.empty()) return MlError::kEmpty;
-  if (auto e = strip_label(bytes, expected_label, msg)) return *e;
+  if (auto e = strip_label_header(bytes, expected_label, msg)) return *e;
   if (msg.empty()) return MlError::kEmpty;
   if (msg.size() > kMaxStreamBytes) return MlError::kStreamTooLarge;
   if (msg[0] != static_cast<uint8_t>(MsgType::kCompress)) return std::nullopt;

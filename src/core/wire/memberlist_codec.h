@@ -19,9 +19,9 @@
 //
 // Compressed messages (type 9, LZW: compress_message.h) are decompressed, in packets when the
 // caller lends an UnwrapScratch and always in streams, up to the packet or stream size limit.
-// Not yet supported, counted as such: encryption (TCP type 10; AES-GCM on UDP shows up as
-// garbage). Labels follow memberlist >= 0.3.0: a packet or stream must carry exactly the
-// expected label, and none when none is expected.
+// Encryption is a layer outside this codec (transport.h); an encrypted stream that reaches it
+// counts as kEncrypted. Labels follow memberlist >= 0.3.0: a packet or stream must carry exactly
+// the expected label, and none when none is expected.
 //
 // Ownership: PacketPart bodies are views into the caller's packet; every decoded struct owns
 // its data. Nothing here keeps state between calls.
@@ -79,7 +79,7 @@ enum class MlError : uint8_t {
   kCompoundTooDeep,    // compound/compress layers nested beyond kMaxNesting
   kCompressed,         // a compressed message that does not decompress (body, algorithm, LZW,
                        // over the size limit), or one in a packet unwrapped without scratch
-  kEncrypted,          // an encrypted message: not supported yet
+  kEncrypted,          // an encrypted stream message where no decryption is done (transport.h)
 };
 inline constexpr size_t kMlErrorCount = 24;
 using MlErrorCounts = std::array<uint64_t, kMlErrorCount>;
@@ -144,6 +144,10 @@ constexpr size_t label_overhead(std::string_view label) {
 // Appends the label header F4 | length | label, or nothing for an empty label (memberlist does
 // the same). A label is 1..kMaxLabelBytes bytes (asserted; config validation checks it).
 void append_label_header(std::string_view label, std::vector<uint8_t>& out);
+// Checks and strips a label header by memberlist >= 0.3.0's rules: the label must be exactly
+// `expected`, and absent when none is expected. `rest` is what follows it.
+std::optional<MlError> strip_label(std::span<const uint8_t> bytes, std::string_view expected,
+                                   std::span<const uint8_t>& rest);
 // The label header, then msg.
 void wrap_label(std::string_view label, std::span<const uint8_t> msg, std::vector<uint8_t>& out);
 
