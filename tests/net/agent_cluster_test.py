@@ -112,11 +112,17 @@ class Cluster:
 class ClusterTest(unittest.TestCase):
     def setUp(self):
         self.c = Cluster()
+        self._failed_before = self._failures()
+
+    def _failures(self):
+        result = getattr(self._outcome, "result", None)
+        return len(result.failures) + len(result.errors) if result else 0
 
     def tearDown(self):
-        if sys.exc_info()[0] is not None:  # pragma: no cover
+        # A failure is already in the result by now (unittest caught it): show the agents' logs.
+        if self._failures() > self._failed_before:
             for a in self.c.agents:
-                print(f"--- {a.name} log ---\n{a.log()}", file=sys.stderr)
+                print(f"--- {a.name} log (tail) ---\n{a.log()[-6000:]}", file=sys.stderr)
         self.c.close()
 
     def three(self):
@@ -186,6 +192,21 @@ class ClusterTest(unittest.TestCase):
         b.proc.send_signal(signal.SIGHUP)  # the file's tags replace; the flag's stay
         wait_for("a to see the reloaded tags", lambda: a.members()["b"]["tags"] ==
                  {"role": "db", "dc": "x"})
+
+    def test_agents_with_different_labels_or_keys_refuse_each_other_and_log_why(self):
+        key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+        other = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="
+        a = self.c.add("a", "--label", "blue", "--encrypt", key)
+        cases = [("b", ["--label", "green", "--encrypt", key], "another label"),
+                 ("c", ["--label", "blue", "--encrypt", other], "no installed key decrypts"),
+                 ("d", ["--label", "blue"], "plaintext")]
+        for name, extra, words in cases:
+            x = self.c.add(name, *extra, "--join", a.addr, start=False)
+            p = subprocess.run(x.args(), capture_output=True, text=True, timeout=DEADLINE_S)
+            self.assertNotEqual(p.returncode, 0, f"{name}: {p.stderr}")
+            self.assertIn("join", p.stderr)
+            wait_for(f"a to log why it refused {name}", lambda w=words: w in a.log(), 15)
+        self.assertEqual(set(a.members()), {"a"})
 
     def test_event_stream_reports_a_failure(self):
         a, b, c = self.three()
