@@ -27,6 +27,9 @@ core::serf::SerfConfig serf_config(const AgentConfig& c) {
   s.swim.label = c.label;
   s.swim.compress = !c.disable_compression;
   s.reconnect_interval = seconds(c.reconnect_interval_s);
+  // The serf agent's coalescing of user events (command.go): 3 s, or 1 s without a new one.
+  s.user_coalesce_period = Duration::seconds(3);
+  s.user_quiescent_period = Duration::seconds(1);
   s.reconnect_timeout = seconds(c.reconnect_timeout_s);
   return s;
 }

@@ -208,16 +208,28 @@ class MixedCluster(ClusterCase):
                 self.assertEqual(tags["name"], name)
                 self.assertEqual(tags["side"], "serf" if name.startswith("s") else "rumor")
 
-    def test_2_user_events_cross_over_through_handlers(self):
-        p = run([SERF, "event", self.node("s1").rpc, "deploy", "from-serf"])
+    def test_2_user_events_cross_over_through_handlers_and_coalesce_alike(self):
+        p = run([SERF, "event", self.node("s1").rpc, "-coalesce=false", "deploy", "from-serf"])
         self.assertEqual(p.returncode, 0, p.stderr)
         p = run([RUMOR, "event", "--http", f"127.0.0.1:{self.node('r1').http_port}", "deploy",
-                 "from-rumor"])
+                 "from-rumor", "--coalesce", "false"])
         self.assertEqual(p.returncode, 0, p.stderr)
         for name in self.names:
             wait_for(f"{name}'s handler to see both events",
                      lambda: {"deploy from-serf", "deploy from-rumor"} <= set(
                          self.node(name).events()))
+        # A burst of coalescing events from one agent (so their LTimes rise one by one): every
+        # agent, serf or rumor, hands only the newest to its handler, once the burst is over.
+        for i in (1, 2, 3):
+            p = run([SERF, "event", self.node("r2").rpc, "burst", str(i)])
+            self.assertEqual(p.returncode, 0, p.stderr)
+        for name in self.names:
+            wait_for(f"{name}'s handler to see the burst's last event",
+                     lambda: "burst 3" in self.node(name).events())
+        time.sleep(1.5)  # past the quiescent period: nothing else may follow
+        for name in self.names:
+            self.assertEqual([e for e in self.node(name).events() if e.startswith("burst")],
+                             ["burst 3"], name)
 
     def test_3_queries_cross_over_and_handlers_answer(self):
         p = run([SERF, "query", self.node("s1").rpc, "-timeout=5s", "-format=json", "whoami",

@@ -48,6 +48,8 @@ Status validate_timing(const SerfConfig& c) {
       {"reconnect_timeout", c.reconnect_timeout, Duration::seconds(1), kYear, "1s..365d"},
       {"tombstone_timeout", c.tombstone_timeout, Duration::seconds(1), kYear, "1s..365d"},
       {"recent_intent_timeout", c.recent_intent_timeout, Duration::seconds(1), kYear, "1s..365d"},
+      {"user_coalesce_period", c.user_coalesce_period, Duration::zero(), kHour, "0..1h"},
+      {"user_quiescent_period", c.user_quiescent_period, Duration::zero(), kHour, "0..1h"},
   };
   for (const Field& f : fields) {
     Status s = check_duration(f.name, f.value, f.lo, f.hi, f.range);

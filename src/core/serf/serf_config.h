@@ -30,6 +30,12 @@ struct SerfConfig {
   // Encoded size of a query and of a response. 1..65536.
   uint32_t query_size_limit = 1024;
   uint32_t query_response_size_limit = 1024;
+  // User events fired with coalesce set are held and only the newest of each name (all of its
+  // LTime) delivered: at user_coalesce_period after the first held one, or once none came for
+  // user_quiescent_period (Serf's UserCoalescePeriod, UserQuiescentPeriod; the serf agent uses
+  // 3 s and 1 s, the library 0: no coalescing). Each 0 .. 1 h; coalescing needs both > 0.
+  Duration user_coalesce_period = Duration::zero();
+  Duration user_quiescent_period = Duration::zero();
   // Default query timeout: gossip_interval x query_timeout_mult x ceil(log10(n + 1)). 1..1000.
   uint32_t query_timeout_mult = 16;
 

@@ -203,6 +203,7 @@ void SerfNode::handle_timeout(Time now) {
     next_reconnect_ = now + config_.reconnect_interval;
   }
   expire_queries(now);
+  if (now >= std::min(coalesce_until_, quiescent_until_)) flush_coalesced();
   after_swim(now);
 }
 
@@ -313,7 +314,7 @@ Time SerfNode::poll_timeout() const {
     t = std::min(t, q.deadline);
   for (const auto& [handle, q] : incoming_)
     t = std::min(t, q.deadline);
-  return t;
+  return std::min({t, coalesce_until_, quiescent_until_});
 }
 
 bool SerfNode::poll_event(SerfEvent& out) {

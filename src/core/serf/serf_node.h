@@ -238,6 +238,8 @@ class SerfNode {
   void on_swim_event(Time now, const SwimEvent& e);
   void on_ping_result(const SwimPingResult& r);
   void emit(SerfEvent e);
+  void emit_user_event(Time now, SerfEvent e);
+  void flush_coalesced();
   void emit_member(SerfEventKind kind, Time now, const SerfMember& m);
 
   // Members and intents (serf_node_members.cc).
@@ -299,6 +301,16 @@ class SerfNode {
 
   CoordinateClient coord_;
   std::unordered_map<std::string, Coordinate> coord_cache_;
+
+  // Serf's user event coalescer: by name, the newest LTime's events held back (bounded by
+  // max_events names); flushed at coalesce_until_ or quiescent_until_, whichever comes first.
+  struct Coalesced {
+    LamportTime ltime = 0;
+    std::vector<SerfEvent> events;
+  };
+  std::map<std::string, Coalesced> coalesced_;
+  Time coalesce_until_ = Time::never();
+  Time quiescent_until_ = Time::never();
 
   Time next_reap_;
   Time next_reconnect_;

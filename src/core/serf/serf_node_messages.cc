@@ -76,8 +76,47 @@ bool SerfNode::handle_user_event(Time now, const UserEvent& msg) {
   e.name = msg.name;
   e.payload = msg.payload.data;
   e.coalesce = msg.cc;
-  emit(std::move(e));
+  emit_user_event(now, std::move(e));
   return true;
+}
+
+// Serf's userEventCoalescer (coalesce_user.go): a coalescable event is held; of one name only
+// the newest LTime survives (several events at that LTime all do). Held events go out together
+// when the coalesce period since the first has passed or the stream has been quiet for the
+// quiescent period.
+void SerfNode::emit_user_event(Time now, SerfEvent e) {
+  const bool coalescing = config_.user_coalesce_period > Duration::zero() &&
+                          config_.user_quiescent_period > Duration::zero();
+  if (!coalescing || !e.coalesce) {
+    emit(std::move(e));
+    return;
+  }
+  auto it = coalesced_.find(e.name);
+  if (it == coalesced_.end()) {
+    if (coalesced_.size() >= config_.max_events) {
+      ++stats_.events_dropped;
+      return;
+    }
+    it = coalesced_.emplace(e.name, Coalesced{e.ltime, {}}).first;
+  }
+  Coalesced& c = it->second;
+  if (e.ltime > c.ltime) {
+    c.ltime = e.ltime;
+    c.events.clear();
+  }
+  if (e.ltime == c.ltime && c.events.size() < kMaxEventsPerSlot) c.events.push_back(std::move(e));
+  if (coalesce_until_ == Time::never()) coalesce_until_ = now + config_.user_coalesce_period;
+  quiescent_until_ = now + config_.user_quiescent_period;
+}
+
+void SerfNode::flush_coalesced() {
+  for (auto& [name, c] : coalesced_) {
+    for (SerfEvent& e : c.events)
+      emit(std::move(e));
+  }
+  coalesced_.clear();
+  coalesce_until_ = Time::never();
+  quiescent_until_ = Time::never();
 }
 
 // ---- messages from the network -------------------------------------------------------------

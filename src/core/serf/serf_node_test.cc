@@ -111,6 +111,33 @@ TEST(SerfNode, UserEventReachesEveryMemberExactlyOnce) {
   }
 }
 
+TEST(SerfNode, CoalescedUserEventsDeliverOnlyTheNewestOfEachNameOnceQuiet) {
+  SerfConfig c = lan();
+  c.user_coalesce_period = Duration::seconds(3);
+  c.user_quiescent_period = Duration::seconds(1);
+  SerfTestNet net(3, c);
+  net.join_all();
+  for (const char* v : {"v1", "v2", "v3"}) {
+    ASSERT_TRUE(net.node(0).user_event(net.now(), "deploy", Bytes(v, v + 2), true).is_ok());
+    net.drain(0);
+    net.run_for(Duration::millis(200));
+  }
+  ASSERT_TRUE(net.node(0).user_event(net.now(), "deploy", Bytes{'x'}, false).is_ok());
+  net.drain(0);
+  net.run_for(Duration::millis(300));
+  for (size_t i = 0; i < net.size(); ++i)  // only the uncoalesced one so far
+    EXPECT_EQ(net.count(i, SerfEventKind::kUser), 1u) << "node " << i;
+  net.run_for(Duration::seconds(2));
+  for (size_t i = 0; i < net.size(); ++i) {
+    std::vector<std::string> got;
+    for (const auto& e : net.events()) {
+      if (e.observer != i || e.event.kind != SerfEventKind::kUser) continue;
+      got.emplace_back(e.event.payload.begin(), e.event.payload.end());
+    }
+    EXPECT_EQ(got, (std::vector<std::string>{"x", "v3"})) << "node " << i;
+  }
+}
+
 TEST(SerfNode, OversizedUserEventIsRefusedWithTheLimit) {
   SerfTestNet net(1, lan());
   const Bytes payload(600, 'x');
