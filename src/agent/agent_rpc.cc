@@ -23,6 +23,18 @@ Status unavailable() {
   return Status::error("the agent is not answering (stopping?)");
 }
 
+// Runs a command that returns a Status on the agent's loop thread and waits for it (a Status
+// travels back as its message: "" for ok); an error too when the loop does not answer.
+template <typename Fn>
+Status on_loop(Agent& agent, Fn fn) {
+  auto st = agent.call([fn = std::move(fn)] {
+    const Status s = fn();
+    return s.is_ok() ? std::string() : s.message();
+  });
+  if (!st) return unavailable();
+  return st->empty() ? Status::ok() : Status::error(*st);
+}
+
 // The Go net.IP text of an address (what Serf's scripts and RPC records show).
 std::string ip_text(const core::Address& a) {
   return net::to_ip(a).to_string();
@@ -251,31 +263,18 @@ Status AgentRpc::leave() {
 }
 
 Status AgentRpc::force_leave(const std::string& node, bool prune) {
-  auto st = agent_.call([this, node, prune] {
-    Status s = agent_.force_leave(node, prune);
-    return s.is_ok() ? std::string() : s.message();
-  });
-  if (!st) return unavailable();
-  return st->empty() ? Status::ok() : Status::error(*st);
+  return on_loop(agent_, [this, node, prune] { return agent_.force_leave(node, prune); });
 }
 
 Status AgentRpc::user_event(const std::string& name, std::vector<uint8_t> payload, bool coalesce) {
-  auto st = agent_.call([this, name, payload, coalesce] {
-    Status s = agent_.user_event(name, payload, coalesce);
-    return s.is_ok() ? std::string() : s.message();
+  return on_loop(agent_, [this, name, payload, coalesce] {
+    return agent_.user_event(name, payload, coalesce);
   });
-  if (!st) return unavailable();
-  return st->empty() ? Status::ok() : Status::error(*st);
 }
 
 Status AgentRpc::set_tags(const RpcTags& set, const std::vector<std::string>& remove) {
   const core::wire::Tags tags(set.begin(), set.end());
-  auto st = agent_.call([this, tags, remove] {
-    Status s = agent_.update_tags(tags, remove);
-    return s.is_ok() ? std::string() : s.message();
-  });
-  if (!st) return unavailable();
-  return st->empty() ? Status::ok() : Status::error(*st);
+  return on_loop(agent_, [this, tags, remove] { return agent_.update_tags(tags, remove); });
 }
 
 Result<uint64_t> AgentRpc::query(const RpcQueryParams& params, std::shared_ptr<RpcQuerySink> sink) {
@@ -300,12 +299,8 @@ Result<uint64_t> AgentRpc::query(const RpcQueryParams& params, std::shared_ptr<R
 }
 
 Status AgentRpc::respond(uint64_t query_handle, std::vector<uint8_t> payload) {
-  auto st = agent_.call([this, query_handle, payload] {
-    Status s = agent_.respond(query_handle, payload);
-    return s.is_ok() ? std::string() : s.message();
-  });
-  if (!st) return unavailable();
-  return st->empty() ? Status::ok() : Status::error(*st);
+  return on_loop(agent_,
+                 [this, query_handle, payload] { return agent_.respond(query_handle, payload); });
 }
 
 RpcKeyResponse AgentRpc::key_op(KeyOp op, const std::string& key) {
