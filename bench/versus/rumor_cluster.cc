@@ -62,6 +62,7 @@ struct Args {
   int threads = 0;         // loop threads; 0: one per 1,000 nodes, at most one per core
   double batch_ms = -1;    // the loops' batch (net/loop.h); negative: LoopOptions' default
   double slack_ms = -1;    // the loops' timer slack (net/deadlines.h); negative: the default
+  int eager_gossip = 1;    // SwimConfig::eager_gossip (1) or memberlist's gossip ticker (0)
 };
 
 [[noreturn]] void fail(const std::string& message) {
@@ -94,17 +95,20 @@ Args parse_args(int argc, char** argv) {
       a.batch_ms = v;
     } else if (flag == "--slack-ms") {
       a.slack_ms = v;
+    } else if (flag == "--eager-gossip") {
+      a.eager_gossip = static_cast<int>(v);
     } else {
       fail("unknown flag " + std::string(flag) +
            " (allowed: --nodes N --base-port P --steady-s S --timeout-s T --join-parallel K"
-           " --threads T --batch-ms B --slack-ms S)");
+           " --threads T --batch-ms B --slack-ms S --eager-gossip 0|1)");
     }
   }
   if (a.nodes < 3 || a.base_port < 1 || a.base_port + a.nodes - 1 > 65535 || a.steady_s <= 0 ||
-      a.timeout_s <= 0 || a.join_parallel < 0 || a.threads < 0 || a.threads > 256) {
+      a.timeout_s <= 0 || a.join_parallel < 0 || a.threads < 0 || a.threads > 256 ||
+      (a.eager_gossip != 0 && a.eager_gossip != 1)) {
     fail(
         "need --nodes >= 3, ports within 1..65535, --steady-s > 0, --timeout-s > 0 and "
-        "--join-parallel >= 0, --threads in 0..256");
+        "--join-parallel >= 0, --threads in 0..256, --eager-gossip 0 or 1");
   }
   return a;
 }
@@ -191,7 +195,8 @@ class Cluster {
   }
 
   void open() {
-    const auto config = rumor::core::SwimConfig::lan();
+    auto config = rumor::core::SwimConfig::lan();
+    config.eager_gossip = args_.eager_gossip == 1;
     hosts_.resize(n_);
     shard_of_.resize(n_);
     for (int i = 0; i < n_; ++i) {

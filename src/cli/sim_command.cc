@@ -189,10 +189,10 @@ constexpr const char* kNotForSwim[] = {"--mode",       "--compare",           "-
                                        "--dead-after", "--phi-dead-after-ms", "--interval-ms",
                                        "--jitter",     "--peer-selection",    "--max-message-bytes",
                                        "--plot"};
-constexpr const char* kSwimOnly[] = {
-    "--duration",        "--profile",  "--lifeguard",       "--tcp-pings",
-    "--indirect-checks", "--start",    "--join-stagger-ms", "--slow",
-    "--slow-delay-ms",   "--crash-at", "--reconnect"};
+constexpr const char* kSwimOnly[] = {"--duration",      "--profile",         "--lifeguard",
+                                     "--tcp-pings",     "--eager-gossip",    "--indirect-checks",
+                                     "--start",         "--join-stagger-ms", "--slow",
+                                     "--slow-delay-ms", "--crash-at",        "--reconnect"};
 
 Status apply_swim_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c) {
   if (c.protocol != sim::Protocol::kSwim) {
@@ -232,6 +232,12 @@ Status apply_swim_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c) {
       return Status::error("--tcp-pings: expected on or off, got '" + f.tcp_pings + "'");
     }
     w.tcp_pings = f.tcp_pings == "on";
+  }
+  if (given(sub, "--eager-gossip")) {
+    if (f.eager_gossip != "on" && f.eager_gossip != "off") {
+      return Status::error("--eager-gossip: expected on or off, got '" + f.eager_gossip + "'");
+    }
+    w.eager_gossip = f.eager_gossip == "on";
   }
   if (given(sub, "--indirect-checks")) w.indirect_checks = f.indirect_checks;
   if (given(sub, "--start")) {
@@ -450,6 +456,9 @@ CLI::App* add_sim_command(CLI::App& app, SimFlags& f) {
   s->add_option("--lifeguard", f.lifeguard, "swim: Lifeguard on | off (default on)");
   s->add_option("--tcp-pings", f.tcp_pings,
                 "swim: memberlist's TCP fallback ping on | off (default on)");
+  s->add_option("--eager-gossip", f.eager_gossip,
+                "swim: news at an idle node goes out at once (on, default) or at the next "
+                "gossip tick as in memberlist (off)");
   s->add_option("--indirect-checks", f.indirect_checks,
                 "swim: members asked to ping a silent one (default: the profile's)");
   s->add_option("--start", f.start,

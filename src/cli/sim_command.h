@@ -58,6 +58,7 @@ struct SimFlags {
   std::string profile;
   std::string lifeguard;
   std::string tcp_pings;
+  std::string eager_gossip;
   uint32_t indirect_checks = 0;
   std::string start;
   double join_stagger_ms = 0;

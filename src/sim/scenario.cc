@@ -380,10 +380,11 @@ Status read_slow(const Json& v, const std::string& path, SlowNode& out) {
 
 Status read_swim(const Json& v, SwimSettings& w) {
   RUMOR_SCENARIO_TRY(expect_object(v, "swim"));
-  RUMOR_SCENARIO_TRY(check_keys(v, "swim.",
-                                {"profile", "lifeguard", "tcp_pings", "indirect_checks",
-                                 "duration_s", "start", "join_stagger_ms", "crash_count",
-                                 "crash_at_s", "slow_count", "slow_delay_ms", "reconnect_s"}));
+  RUMOR_SCENARIO_TRY(
+      check_keys(v, "swim.",
+                 {"profile", "lifeguard", "tcp_pings", "eager_gossip", "indirect_checks",
+                  "duration_s", "start", "join_stagger_ms", "crash_count", "crash_at_s",
+                  "slow_count", "slow_delay_ms", "reconnect_s"}));
   for (const auto& item : v.items()) {
     const std::string path = "swim." + item.key();
     const Json& value = item.value();
@@ -399,6 +400,8 @@ Status read_swim(const Json& v, SwimSettings& w) {
       RUMOR_SCENARIO_TRY(read_bool(value, path, w.lifeguard));
     } else if (k == "tcp_pings") {
       RUMOR_SCENARIO_TRY(read_bool(value, path, w.tcp_pings));
+    } else if (k == "eager_gossip") {
+      RUMOR_SCENARIO_TRY(read_bool(value, path, w.eager_gossip));
     } else if (k == "indirect_checks") {
       if (value.is_null()) {
         w.indirect_checks.reset();

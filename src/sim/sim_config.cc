@@ -357,6 +357,7 @@ core::SwimConfig SimConfig::swim_node_config() const {
   core::SwimConfig c = profile ? *profile : core::SwimConfig::lan();
   c.set_lifeguard(swim.lifeguard);
   c.disable_tcp_pings = !swim.tcp_pings;
+  c.eager_gossip = swim.eager_gossip;
   if (swim.indirect_checks) c.indirect_checks = *swim.indirect_checks;
   // The world drains every node's events after each call, but one push-pull can report a whole
   // cluster of joins at once; the same goes for the alive broadcasts a join wave queues.

@@ -78,6 +78,7 @@ struct SwimSettings {
   std::string profile = "lan";              // lan | wan | local (core::SwimConfig::from_profile)
   bool lifeguard = true;                    // core::SwimConfig::set_lifeguard
   bool tcp_pings = true;                    // false: core::SwimConfig::disable_tcp_pings
+  bool eager_gossip = true;                 // core::SwimConfig::eager_gossip
   std::optional<uint32_t> indirect_checks;  // overrides the profile's; 0..64
   double duration_s = 120;                  // virtual seconds the run lasts; 1 .. 1,000,000
   SwimStart start = SwimStart::kFormed;

@@ -59,6 +59,7 @@ std::string format_swim_json(const std::vector<SwimResult>& runs) {
       << ",\"profile\":\"" << json_escape(r.profile)
       << "\",\"lifeguard\":" << (r.lifeguard ? "true" : "false")
       << ",\"tcp_pings\":" << (r.tcp_pings ? "true" : "false")
+      << ",\"eager_gossip\":" << (r.eager_gossip ? "true" : "false")
       << ",\"indirect_checks\":" << r.indirect_checks << ",\"start\":\"" << swim_start_name(r.start)
       << "\",\"duration_s\":" << fixed(r.duration_s, 3)
       << ",\"probe_interval_s\":" << fixed(r.probe_interval_s, 3)

@@ -278,6 +278,7 @@ SwimWorld::SwimWorld(const SimConfig& config, const RunOptions& options)
   result_.profile = config.swim.profile;
   result_.lifeguard = config.swim.lifeguard;
   result_.tcp_pings = config.swim.tcp_pings;
+  result_.eager_gossip = config.swim.eager_gossip;
   result_.indirect_checks = c.indirect_checks;
   result_.start = config.swim.start;
   result_.duration_s = config.swim.duration_s;

@@ -91,6 +91,7 @@ struct SwimResult {
   std::string profile;
   bool lifeguard = true;
   bool tcp_pings = true;
+  bool eager_gossip = true;
   uint32_t indirect_checks = 0;
   SwimStart start = SwimStart::kFormed;
   double duration_s = 0;

@@ -640,12 +640,13 @@ TEST_F(SimCli, SwimFlagsReachTheRun) {
       "sim",  "--protocol",  "swim", "--nodes",           "20",  "--duration",
       "60",   "--profile",   "wan",  "--lifeguard",       "off", "--indirect-checks",
       "5",    "--start",     "join", "--join-stagger-ms", "10",  "--format",
-      "json", "--tcp-pings", "off"};
+      "json", "--tcp-pings", "off",  "--eager-gossip",    "off"};
   const std::vector<json> runs = json_lines(run_ok(args), args);
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0]["profile"], "wan");
   EXPECT_EQ(runs[0]["lifeguard"], false);
   EXPECT_EQ(runs[0]["tcp_pings"], false);
+  EXPECT_EQ(runs[0]["eager_gossip"], false);
   EXPECT_EQ(runs[0]["indirect_checks"], 5);
   EXPECT_EQ(runs[0]["start"], "join");
   EXPECT_EQ(runs[0]["probe_interval_s"], 5.0);

@@ -55,7 +55,7 @@ TEST(SwimScenario, SwimObjectSetsEveryField) {
 TEST(SwimScenario, BadSwimFieldsAreNamed) {
   EXPECT_EQ(apply_error(R"({"swim": {"profil": "lan"}})"),
             "scenario: unknown field 'swim.profil' (known: profile, lifeguard, tcp_pings, "
-            "indirect_checks, "
+            "eager_gossip, indirect_checks, "
             "duration_s, start, join_stagger_ms, crash_count, crash_at_s, slow_count, "
             "slow_delay_ms, reconnect_s)");
   EXPECT_EQ(apply_error(R"({"swim": {"profile": "moon"}})"),

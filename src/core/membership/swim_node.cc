@@ -82,7 +82,8 @@ SwimNode::SwimNode(const SwimConfig& config, Directory& directory, const SwimIde
   broadcast_self_alive();
 
   next_probe_ = staggered(prng_, now, config_.probe_interval);
-  next_gossip_ = staggered(prng_, now, config_.gossip_interval);
+  next_gossip_ = gossips() ? staggered(prng_, now, config_.gossip_interval) : Time::never();
+  earliest_gossip_ = now;
   next_push_pull_ = staggered(prng_, now, config_.push_pull_interval);
 }
 
@@ -121,21 +122,22 @@ bool SwimNode::restore_member(Time now, IdentityId identity, uint32_t incarnatio
 
 void SwimNode::stagger_timers(Time now) {
   next_probe_ = staggered(prng_, now, config_.probe_interval);
-  next_gossip_ = staggered(prng_, now, config_.gossip_interval);
+  next_gossip_ = gossips() ? staggered(prng_, now, config_.gossip_interval) : Time::never();
+  earliest_gossip_ = now;
   next_push_pull_ =
       staggered(prng_, now, push_pull_scale(config_.push_pull_interval, members_.size()));
   push_pull_ticking_ = true;
 }
 
 void SwimNode::leave(Time now) {
-  skip_idle_gossip_ticks(now);
+  rearm_idle_gossip(now);
   if (leaving_) return;
   leaving_ = true;
   on_dead(now, incarnation_, directory_.name(self_name_), directory_.name(self_name_));
 }
 
 bool SwimNode::set_meta(Time now, std::span<const uint8_t> meta) {
-  skip_idle_gossip_ticks(now);
+  rearm_idle_gossip(now);
   if (meta.size() > config_.meta_max_bytes) return false;
   SwimMember* me = find_mut(self_name_);
   RUMOR_ASSERT(me != nullptr, "a node is always in its own member list");
@@ -150,7 +152,7 @@ bool SwimNode::set_meta(Time now, std::span<const uint8_t> meta) {
 // ---- inputs ------------------------------------------------------------------------------
 
 void SwimNode::handle_packet(Time now, const Address& from, std::span<const uint8_t> bytes) {
-  skip_idle_gossip_ticks(now);
+  rearm_idle_gossip(now);
   ++stats_.packets_received;
   parts_.clear();
   const auto inner = transport_.open_packet(bytes);
@@ -162,20 +164,32 @@ void SwimNode::handle_packet(Time now, const Address& from, std::span<const uint
   }
 }
 
-// Gossip ticks keep memberlist's fixed phase (its gossip ticker), but a node with nothing to
-// broadcast is not woken for them: such a tick would send nothing. Every input first moves
-// next_gossip_ past the ticks that went by while the queue was empty, so a message queued now
-// goes out at the next tick of the phase, as it would in memberlist. (memberlist also draws
-// its random gossip targets on an idle tick; that draw is skipped here with the tick.) In a
-// quiet cluster this takes the gossip ticks, five a second per node, off the timer.
-void SwimNode::skip_idle_gossip_ticks(Time now) {
-  if (now < next_gossip_ || has_broadcasts()) return;
-  const int64_t passed = (now - next_gossip_).ns() / config_.gossip_interval.ns() + 1;
-  next_gossip_ = next_gossip_ + config_.gossip_interval * passed;
+// Gossip rounds: at most one per gossip_interval, and only while the broadcast queue has
+// something to send (a round with nothing to send is not a wake-up). Every input first calls
+// rearm_idle_gossip, which, while the queue is empty, sets when news queued by that input will
+// go out: with eager_gossip at once (or when the last round's interval is over), so news
+// travels a hop without waiting for a ticker; without it at the next tick of memberlist's
+// fixed-phase ticker. (memberlist also draws random gossip targets on an idle tick; that draw
+// is skipped here with the tick.) In a quiet cluster this takes the gossip ticks, five a second
+// per node, off the timer.
+bool SwimNode::gossips() const {
+  return config_.gossip_interval > Duration::zero() && config_.gossip_nodes > 0;
+}
+
+void SwimNode::rearm_idle_gossip(Time now) {
+  if (has_broadcasts()) return;
+  if (!gossips()) {
+    next_gossip_ = Time::never();
+  } else if (config_.eager_gossip) {
+    next_gossip_ = std::max(now, earliest_gossip_);
+  } else if (now >= next_gossip_) {
+    const int64_t passed = (now - next_gossip_).ns() / config_.gossip_interval.ns() + 1;
+    next_gossip_ = next_gossip_ + config_.gossip_interval * passed;
+  }
 }
 
 void SwimNode::handle_timeout(Time now) {
-  skip_idle_gossip_ticks(now);
+  rearm_idle_gossip(now);
   fire_suspicions(now);
   expire_relays(now);
   // Streams the driver never answered: forget them (a late reply is then ignored).
@@ -195,8 +209,9 @@ void SwimNode::handle_timeout(Time now) {
     next_probe_ = std::max(next_probe_ + config_.probe_interval, now);
     probe(now);
   }
-  if (now >= next_gossip_) {
+  if (now >= next_gossip_ && has_broadcasts()) {
     next_gossip_ = std::max(next_gossip_ + config_.gossip_interval, now);
+    earliest_gossip_ = next_gossip_;
     gossip(now);
   }
   if (now >= next_push_pull_) {

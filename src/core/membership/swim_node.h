@@ -15,8 +15,9 @@
 //   - Dissemination: alive/suspect/dead messages piggyback on pings and acks and go out on the
 //     gossip tick to gossip_nodes random members, through a transmit-limited queue
 //     (retransmit_mult x ceil(log10(n+1)) sends each, a newer message about a member replacing
-//     the older one). The gossip tick keeps its phase but only wakes the node while the
-//     queue has something to send (an idle tick sends nothing).
+//     the older one). The gossip tick only wakes the node while the queue has something to
+//     send; news queued at an idle node goes out at once (eager_gossip; at most one round per
+//     gossip_interval either way).
 //   - Anti-entropy: a push-pull of the whole member list with one random member every
 //     push_pull_interval (scaled up for large clusters), and with each seed at join.
 //
@@ -382,7 +383,8 @@ class SwimNode {
   void clear_suspicion(NameId name);
   void start_suspicion(NameId name, std::string_view from, Time now);
   void fire_suspicions(Time now);
-  void skip_idle_gossip_ticks(Time now);
+  void rearm_idle_gossip(Time now);
+  bool gossips() const;
   void encode_local_state(bool join, std::vector<uint8_t>& out) const;
   bool protocol_compatible(const wire::ml::PushPullView& remote) const;
   // Merges a push-pull unless protocol_compatible() refuses it (counted).
@@ -430,6 +432,7 @@ class SwimNode {
   uint64_t next_stream_ = 1;
   Time next_probe_;
   Time next_gossip_;
+  Time earliest_gossip_;  // one gossip round per gossip_interval: the next may not be before
   Time next_push_pull_;
   bool push_pull_ticking_ = false;  // the start's stagger is over (memberlist pushPullTrigger)
 

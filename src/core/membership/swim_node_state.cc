@@ -349,7 +349,7 @@ void SwimNode::merge_state(Time now, const ml::PushPullView& remote) {
 // before merging), a TCP ping gets an ack; other kinds are for later layers.
 void SwimNode::handle_stream(Time now, const Address& from, uint64_t conn,
                              std::span<const uint8_t> bytes) {
-  skip_idle_gossip_ticks(now);
+  rearm_idle_gossip(now);
   stats_.received.add(bytes);
   const auto inner = transport_.open_stream(bytes);
   if (!inner) return;  // counted in transport().stats()
@@ -394,7 +394,7 @@ void SwimNode::handle_stream_message(Time now, const Address& from, uint64_t con
 }
 
 void SwimNode::handle_stream_reply(Time now, uint64_t stream, std::span<const uint8_t> bytes) {
-  skip_idle_gossip_ticks(now);
+  rearm_idle_gossip(now);
   stats_.received.add(bytes);
   auto it = std::find_if(streams_.begin(), streams_.end(),
                          [stream](const OpenStream& s) { return s.id == stream; });
@@ -438,7 +438,7 @@ void SwimNode::handle_stream_reply(Time now, uint64_t stream, std::span<const ui
 }
 
 void SwimNode::handle_stream_error(Time now, uint64_t stream) {
-  skip_idle_gossip_ticks(now);
+  rearm_idle_gossip(now);
   auto it = std::find_if(streams_.begin(), streams_.end(),
                          [stream](const OpenStream& s) { return s.id == stream; });
   if (it == streams_.end()) return;

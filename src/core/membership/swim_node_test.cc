@@ -107,7 +107,13 @@ TEST(SwimNode, TcpPingSavesMemberWhenAllUdpToItIsLost) {
 }
 
 TEST(SwimNode, RelaySendsNackWhenTargetStaysSilent) {
-  SwimTestNet net(4, lan());
+  // A relay waits probe_timeout before its nack, which starts when the requester's own
+  // probe_timeout is over: with lan()'s 500 ms of a 1 s probe the nack comes just after the
+  // requester's deadline (as in memberlist) unless its awareness stretched the probe. A short
+  // probe_timeout lets the nack arrive within the probe.
+  SwimConfig c = lan();
+  c.probe_timeout = Duration::millis(200);
+  SwimTestNet net(4, c);
   net.run_for(Duration::seconds(2));
   net.crash(3);
   net.run_for(Duration::seconds(8));
@@ -291,7 +297,7 @@ TEST(SwimNode, MetadataChangeRaisesIncarnationAndEmitsUpdate) {
   EXPECT_FALSE(net.node(2).set_meta(net.now(), too_big));
 }
 
-TEST(SwimNode, IdleGossipTicksDoNotWakeTheNodeButQueuedNewsGoesOutAtTheNextTick) {
+TEST(SwimNode, IdleGossipTicksDoNotWakeTheNodeAndNewsAtAnIdleNodeGoesOutAtOnce) {
   SwimTestNet net(2, lan());
   net.run_for(Duration::seconds(2));  // the start's alive messages are sent out by now
   const size_t before = net.wakeups(0).size();
@@ -302,11 +308,46 @@ TEST(SwimNode, IdleGossipTicksDoNotWakeTheNodeButQueuedNewsGoesOutAtTheNextTick)
   const Time t = net.now() + Duration::millis(37);
   net.run_until(t);
   ASSERT_TRUE(net.node(0).set_meta(t, std::vector<uint8_t>{1}));
+  EXPECT_EQ(net.node(0).poll_timeout(), t);
+  net.run_until(t + net.latency);
+  EXPECT_TRUE(net.first(SwimEventKind::kUpdated, 0, 1).has_value());
+}
+
+TEST(SwimNode, GossipRoundsAreAtMostOnePerIntervalEvenWhenNewsKeepsComing) {
+  SwimTestNet net(2, lan());
+  net.run_for(Duration::seconds(2));
+  const Time t = net.now() + Duration::millis(37);
+  net.run_until(t);
+  ASSERT_TRUE(net.node(0).set_meta(t, std::vector<uint8_t>{1}));
+  net.run_until(t + Duration::millis(1));  // the first round went out at t
+  ASSERT_TRUE(net.node(0).set_meta(net.now(), std::vector<uint8_t>{2}));
+  EXPECT_EQ(net.node(0).poll_timeout(), t + lan().gossip_interval);
+}
+
+TEST(SwimNode, WithoutEagerGossipNewsWaitsForTheNextTickOfTheFixedPhase) {
+  SwimConfig c = lan();
+  c.eager_gossip = false;
+  SwimTestNet net(2, c);
+  net.run_for(Duration::seconds(12));
+  const Time t = net.now() + Duration::millis(37);
+  net.run_until(t);
+  ASSERT_TRUE(net.node(0).set_meta(t, std::vector<uint8_t>{1}));
   const Time wake = net.node(0).poll_timeout();
   EXPECT_GT(wake, t);
-  EXPECT_LE(wake, t + lan().gossip_interval);
+  EXPECT_LE(wake, t + c.gossip_interval);
   EXPECT_FALSE(net.first(SwimEventKind::kUpdated, 0, 1).has_value());
-  net.run_until(t + lan().gossip_interval + net.latency);
+  net.run_until(t + c.gossip_interval + net.latency);
+  EXPECT_TRUE(net.first(SwimEventKind::kUpdated, 0, 1).has_value());
+}
+
+TEST(SwimNode, GossipOffNeverWakesTheNodeForGossip) {
+  SwimConfig c = lan();
+  c.gossip_interval = Duration::zero();
+  SwimTestNet net(2, c);
+  net.run_for(Duration::seconds(2));
+  ASSERT_TRUE(net.node(0).set_meta(net.now(), std::vector<uint8_t>{1}));
+  EXPECT_GT(net.node(0).poll_timeout(), net.now());
+  net.run_for(Duration::seconds(5));  // the news still travels, piggybacked on probes
   EXPECT_TRUE(net.first(SwimEventKind::kUpdated, 0, 1).has_value());
 }
 
