@@ -3,7 +3,8 @@
 program on Debian's memberlist 0.2.2 (memberlist_peer/main.go) hosts three memberlists; rumor
 agents join them and they join rumor, plaintext and with encryption and compression, and each
 side must see every member of the other (memberlist's Members(), `rumor members`). A kill -9
-on either side is seen by the other.
+on either side is seen by the other. A memberlist announcing a newer Serf protocol than any
+rumor speaks is refused, with a log line, and the rumor cluster carries on.
 
 usage: memberlist_interop_test.py RUMOR_BINARY MEMBERLIST_PEER_BINARY [unittest args]
 """
@@ -47,11 +48,14 @@ class Procs:
         self.procs.append((name, p))
         return p
 
+    def log(self, name):
+        with open(os.path.join(self.tmp.name, name + ".log"), errors="replace") as f:
+            return f.read()
+
     def logs(self):
         out = ""
         for name, _ in self.procs:
-            with open(os.path.join(self.tmp.name, name + ".log"), errors="replace") as f:
-                out += f"---- {name} ----\n{f.read()[-3000:]}\n"
+            out += f"---- {name} ----\n{self.log(name)[-3000:]}\n"
         return out
 
     def stop(self):
@@ -176,6 +180,28 @@ class MemberlistInterop(unittest.TestCase):
         wait_for("r1 to mark the memberlists failed",
                  lambda: all(r1.status(g) == "failed" for g in ("g1", "g2", "g3")),
                  FAILURE_DEADLINE_S)
+
+
+    def test_a_peer_speaking_a_newer_protocol_is_refused_and_the_cluster_is_unaffected(self):
+        r1 = Rumor(self.p, "r1")
+        r2 = Rumor(self.p, "r2", join=r1.addr)
+        wait_for("r1 and r2 to see each other",
+                 lambda: r1.alive() == {"r1", "r2"} and r2.alive() == {"r1", "r2"})
+        port = free_port()
+        future = subprocess.run(
+            [PEER, "--nodes", "1", "--base-port", str(port), "--http", str(free_port()),
+             "--serf-protocol", "6", "--join", r1.addr], capture_output=True, text=True,
+            timeout=DEADLINE_S)
+        # memberlist checks the versions on its side too: its join fails, naming the range.
+        self.assertNotEqual(future.returncode, 0)
+        self.assertIn("delegate protocol version", future.stderr)
+        self.assertIn("incompatible", future.stderr)
+        wait_for("r1 to log the refused push-pull",
+                 lambda: "protocol versions outside" in self.p.log("r1"), 15)
+        self.assertIsNone(r1.proc.poll(), "r1 is still running")
+        self.assertEqual(r1.alive(), {"r1", "r2"})
+        self.assertEqual(r2.alive(), {"r1", "r2"})
+        self.assertIsNone(r1.status("g1"), "the newer peer never became a member")
 
 
 if __name__ == "__main__":

@@ -286,6 +286,7 @@ class MixedCluster(ClusterCase):
         finally:
             mon.kill()
             mon.wait()
+            mon.stdout.close()
 
     def test_5_kill9_of_a_rumor_agent_is_seen_failed_by_serf(self):
         self.node("r3").kill()
@@ -308,6 +309,16 @@ class MixedCluster(ClusterCase):
         p = run([SERF, "leave", self.node("s2").rpc], timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
         wait_for("r1 to see s2 left", lambda: self.node("r1").members()["s2"][0] == "left")
+
+    def test_8_serf_join_through_rumor_rpc_brings_a_lone_agent_in(self):
+        r4 = self.c.add("rumor", "r4")
+        p = run([SERF, "join", r4.rpc, self.node("s1").addr], timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("Successfully joined cluster by contacting 1 nodes", p.stdout)
+        wait_for("r4 to see s1 and r1 alive", lambda: all_alive(r4, ["s1", "r1"]))
+        wait_for("s1 to see r4 alive", lambda: all_alive(self.node("s1"), ["r4"]))
+        p = run([SERF, "join", r4.rpc, "127.0.0.1:1"], timeout=60)
+        self.assertNotEqual(p.returncode, 0, "a join no seed answers fails")
 
 
 class EncryptedCluster(ClusterCase):

@@ -39,6 +39,8 @@ func main() {
 	join := flag.String("join", "", "address for g1 to join, host:port; empty: none")
 	httpPort := flag.Int("http", 0, "port of the GET /members endpoint")
 	verbose := flag.Bool("verbose", false, "memberlist's log on stderr")
+	serfProtocol := flag.Int("serf-protocol", 5,
+		"the Serf (delegate) protocol announced; above 5 a future Serf: N..N, which no Serf 2..5 accepts")
 	flag.Parse()
 	if *nodes < 1 || *basePort < 1 || *basePort+*nodes > 65536 || *httpPort < 1 {
 		fail("need --nodes >= 1, --base-port and --http ports")
@@ -71,6 +73,10 @@ func main() {
 		c.DelegateProtocolVersion = 5
 		c.DelegateProtocolMin = 2
 		c.DelegateProtocolMax = 5
+		if *serfProtocol > 5 {
+			v := uint8(*serfProtocol)
+			c.DelegateProtocolVersion, c.DelegateProtocolMin, c.DelegateProtocolMax = v, v, v
+		}
 		m, err := memberlist.Create(c)
 		if err != nil {
 			fail("%s: %v", c.Name, err)
