@@ -13,7 +13,9 @@ Experiments (memberlist's LAN profile unless said otherwise; formed clusters; as
   4. versus:    SWIM against heartbeat + phi accrual on the same crash, seed and cluster.
   5. spread:    how fast one membership change (a join's alive message) reaches everyone, in
                 gossip intervals, at n = 100, 1,000, 3,000, against log n.
-Usage: tools/swim_figures.py --rumor build-rel/src/cli/rumor [--only NAME] [--quick] > out.md
+Usage: tools/swim_figures.py --rumor build-rel/src/cli/rumor [--only NAME] [--quick]
+       [--sim-args="--eager-gossip off"] > out.md
+(--sim-args: more flags for every run, e.g. to compare a setting against the default.)
 """
 import argparse
 import json
@@ -22,8 +24,11 @@ import subprocess
 import sys
 
 
+SIM_ARGS = []  # --sim-args: appended to every run
+
+
 def run(rumor, args):
-    cmd = [rumor, "sim", "--format", "json"] + args
+    cmd = [rumor, "sim", "--format", "json"] + args + SIM_ARGS
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     runs = [json.loads(line) for line in out.splitlines() if line.strip()]
     return runs, "rumor " + " ".join(cmd[1:])
@@ -195,7 +200,9 @@ def main():
     ap.add_argument("--rumor", required=True)
     ap.add_argument("--only", choices=["detect", "loss", "lifeguard", "versus", "spread"])
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--sim-args", default="", help="more flags for every run")
     a = ap.parse_args()
+    SIM_ARGS.extend(a.sim_args.split())
     for name, fn in [("detect", detect), ("spread", spread), ("loss", loss),
                      ("lifeguard", lifeguard), ("versus", versus)]:
         if a.only in (None, name):

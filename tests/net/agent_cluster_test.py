@@ -24,6 +24,10 @@ from cluster_util import free_port  # noqa: E402
 
 RUMOR = None
 POLL_S = 0.05
+# Two tests resolve "no-such-host.invalid". The lookup goes to the machine's DNS server, which
+# once took over 20 s to answer in CI; one try of at most 1 s per query (glibc reads RES_OPTIONS)
+# keeps the agents' answer quick whatever the server does.
+os.environ.setdefault("RES_OPTIONS", "timeout:1 attempts:1")
 DEADLINE_S = 20
 # Detecting a kill -9 can take longer: with three members Lifeguard expects one independent
 # confirmation, and a suspicion that gets none runs its full 6 x 3 s = 18 s.
