@@ -8,6 +8,8 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "cli/progress.h"
@@ -221,23 +223,14 @@ Status apply_swim_flags(CLI::App& sub, const SimFlags& f, sim::SimConfig& c) {
     }
     w.profile = f.profile;
   }
-  if (given(sub, "--lifeguard")) {
-    if (f.lifeguard != "on" && f.lifeguard != "off") {
-      return Status::error("--lifeguard: expected on or off, got '" + f.lifeguard + "'");
+  for (auto [flag, value, out] : {std::tuple{"--lifeguard", &f.lifeguard, &w.lifeguard},
+                                  std::tuple{"--tcp-pings", &f.tcp_pings, &w.tcp_pings},
+                                  std::tuple{"--eager-gossip", &f.eager_gossip, &w.eager_gossip}}) {
+    if (!given(sub, flag)) continue;
+    if (*value != "on" && *value != "off") {
+      return Status::error(std::string(flag) + ": expected on or off, got '" + *value + "'");
     }
-    w.lifeguard = f.lifeguard == "on";
-  }
-  if (given(sub, "--tcp-pings")) {
-    if (f.tcp_pings != "on" && f.tcp_pings != "off") {
-      return Status::error("--tcp-pings: expected on or off, got '" + f.tcp_pings + "'");
-    }
-    w.tcp_pings = f.tcp_pings == "on";
-  }
-  if (given(sub, "--eager-gossip")) {
-    if (f.eager_gossip != "on" && f.eager_gossip != "off") {
-      return Status::error("--eager-gossip: expected on or off, got '" + f.eager_gossip + "'");
-    }
-    w.eager_gossip = f.eager_gossip == "on";
+    *out = *value == "on";
   }
   if (given(sub, "--indirect-checks")) w.indirect_checks = f.indirect_checks;
   if (given(sub, "--start")) {
