@@ -9,8 +9,9 @@
 # from Debian via apt-get, and only the missing ones are installed, so a second run is quick and
 # works offline. Installing needs root; without root and with packages missing it stops.
 #
-# "test" is what CI runs (.ci/run): lint and format checks, every ctest test in the normal build
-# (labels unit, sim, bench), the unit and sim tests again under AddressSanitizer and
+# "test" is what CI runs (.ci/run): lint and format checks, the web pages' checks
+# (tools/web_check.sh), every ctest test in the normal build (labels unit, sim, net, interop,
+# e2e, browser, bench), the unit, sim and net tests again under AddressSanitizer and
 # UndefinedBehaviorSanitizer, then a short libFuzzer run of every harness. It stops at the first
 # failure with a non-zero exit status and prints how long each step took.
 #
@@ -126,6 +127,7 @@ packages=(
   libasio-dev libcpp-httplib-dev libspdlog-dev  # the agent: event loop, HTTP API, logging
   libssl-dev libbrotli-dev                  # headers cpp-httplib's header includes
   iproute2 iptables libnetfilter-queue-dev  # tests/e2e: network namespaces, loss and latency
+  nodejs chromium                           # web/ (vitest, the dist check), tests/browser
 )
 
 # Installed means dpkg says "install ok installed" (not just "config files left behind"). The
@@ -141,6 +143,8 @@ missing=()
 for p in "${packages[@]}"; do
   installed "$p" || missing+=("$p")
 done
+# Debian's nodejs comes without npm (a package of its own); other builds of nodejs carry it.
+if [[ "$mode" == "test" ]] && ! command -v npm >/dev/null && ! installed npm; then missing+=(npm); fi
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "all ${#packages[@]} packages present"
 else
@@ -173,6 +177,13 @@ if [[ "$mode" == "test" ]]; then
     echo "WARNING: tools/format_check.sh not found; format check skipped"
   fi
   end_step
+
+  # The pages are built with npm, and their build (web/dist) is committed so that building the
+  # C++ needs no npm: check that it is what the committed sources make, run the pages' unit
+  # tests, and install playwright-core for the browser tests (registered with ctest below).
+  begin_step "web: npm ci, vitest, web/dist is the build of web/src (tools/web_check.sh)"
+  bash tools/web_check.sh
+  end_step
 fi
 
 # --- 3. build ---------------------------------------------------------------------------------
@@ -185,7 +196,11 @@ configure() {
 }
 
 begin_step "build $build_dir/ (RUMOR_WERROR=$werror, -j$jobs)"
-configure "$build_dir"
+if [[ "$mode" == "test" ]]; then
+  configure "$build_dir" -DRUMOR_BROWSER_TESTS=ON
+else
+  configure "$build_dir"
+fi
 if [[ "$mode" == "demo" ]]; then
   # The main job needs only the command; tests and benchmarks are built by "test" and "build".
   ninja -C "$build_dir" -j "$jobs" rumor
@@ -213,7 +228,7 @@ fi
 
 # --- 5. test: the tests, plain and under sanitizers, then fuzzing ------------------------------
 
-begin_step "ctest: every test in $build_dir/ (unit, sim, bench)"
+begin_step "ctest: every test in $build_dir/ (unit, sim, net, interop, e2e, browser, bench)"
 ctest --test-dir "$build_dir" --output-on-failure --no-tests=error -j2 --timeout "$test_timeout"
 end_step
 

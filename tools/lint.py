@@ -4,8 +4,9 @@
 1. Include direction. Each folder of src/ is a layer; a file may include its own layer and the
    layers it depends on, nothing else of ours:
        base -> (nothing)          core -> base           sim -> core, base
-       net -> core, base          agent -> core, net, base
-       cli -> agent, sim, core, base
+       net -> core, base          webui -> base
+       agent -> core, net, webui, base
+       cli -> agent, sim, webui, core, base
    include/rumor (the public API) may be included by anyone and may include base. tests/,
    bench/ and fuzz/ may include anything. Our code is a quoted include whose path starts with a
    layer ("sim/world.h"), or a relative one ("../net/udp.h") that resolves into a layer.
@@ -36,8 +37,9 @@ LAYERS = {
     "core": ("base",),
     "sim": ("core", "base"),
     "net": ("core", "base"),
-    "agent": ("core", "net", "base"),
-    "cli": ("agent", "sim", "core", "base"),
+    "webui": ("base",),
+    "agent": ("core", "net", "webui", "base"),
+    "cli": ("agent", "sim", "webui", "core", "base"),
 }
 PUBLIC = "include/rumor"  # the public API: anyone may include it; it may include base
 PUBLIC_DEPS = ("base",)

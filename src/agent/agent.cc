@@ -8,6 +8,7 @@
 #include "agent/agent_rpc.h"
 #include "agent/http_api.h"
 #include "agent/metrics.h"
+#include "agent/stats.h"
 #include "net/endpoint.h"
 
 namespace rumor::agent {
@@ -149,16 +150,17 @@ Status Agent::run() {
 
 void Agent::publish(std::string_view type, const MemberView& view) {
   log_.info(std::string(type), {{"name", view.name}, {"address", view.address}});
-  nlohmann::json j = {{"type", type}, {"time", wall_clock_now()}, {"member", to_json(view)}};
-  hub_.publish("event: " + std::string(type) + "\ndata: " + json_text(j) + "\n\n");
+  hub_.publish(member_event_text(type, view, wall_clock_now()));
 }
 
 void Agent::publish_user_event(const core::serf::SerfEvent& e) {
   log_.info("user event", {{"name", e.name}, {"ltime", std::to_string(e.ltime)}});
-  const std::string payload(e.payload.begin(), e.payload.end());
-  nlohmann::json j = {{"type", "user"},   {"time", wall_clock_now()}, {"name", e.name},
-                      {"ltime", e.ltime}, {"payload", payload},       {"coalesce", e.coalesce}};
-  hub_.publish("event: user\ndata: " + json_text(j) + "\n\n");
+  hub_.publish(user_event_text(e, wall_clock_now()));
+}
+
+void Agent::publish_query(const core::serf::SerfEvent& e) {
+  log_.debug("query", {{"name", e.name}, {"ltime", std::to_string(e.ltime)}, {"from", e.from}});
+  hub_.publish(query_event_text(e, wall_clock_now()));
 }
 
 void Agent::on_event(const core::serf::SerfEvent& e) {
@@ -180,7 +182,7 @@ void Agent::on_event(const core::serf::SerfEvent& e) {
       publish_user_event(e);
       break;
     case K::kQuery:
-      log_.debug("query", {{"name", e.name}, {"ltime", std::to_string(e.ltime)}});
+      publish_query(e);
       break;
     default:
       on_member_event(e);
@@ -476,6 +478,12 @@ nlohmann::json Agent::self_json() const {
   j["http"] = config_.http;
   j["snapshot"] = config_.snapshot;
   return j;
+}
+
+nlohmann::json Agent::stats_json() const {
+  const StatsInput in{config_.node,       wall_clock_ms(),    host_->node(),
+                      host_->net_stats(), hub_.subscribers(), hub_.queued()};
+  return render_stats(in);
 }
 
 std::string Agent::metrics_text() const {

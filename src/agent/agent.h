@@ -71,6 +71,7 @@ class Agent {
   std::vector<MemberView> members() const;
   nlohmann::json self_json() const;
   std::string metrics_text() const;
+  nlohmann::json stats_json() const;  // GET /v1/stats (stats.h)
   // Joins these seeds now; the count of joined seeds is read later with joins_done().
   // ignore_old: user events from before the join are not delivered (serf join without -replay).
   void join_now(const std::vector<core::Address>& seeds, bool ignore_old = false);
@@ -140,6 +141,7 @@ class Agent {
   void on_member_event(const core::serf::SerfEvent& e);
   void publish(std::string_view type, const MemberView& view);
   void publish_user_event(const core::serf::SerfEvent& e);
+  void publish_query(const core::serf::SerfEvent& e);
   void record_incarnation();
 
   void start_join(std::vector<std::string> targets, bool retry, uint32_t max_attempts);

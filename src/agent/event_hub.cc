@@ -68,4 +68,14 @@ size_t EventHub::subscribers() const {
   return subs_.size();
 }
 
+size_t EventHub::queued() const {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (const auto& s : subs_) {
+    std::lock_guard sl(s->mu_);
+    n += s->queue_.size();
+  }
+  return n;
+}
+
 }  // namespace rumor::agent

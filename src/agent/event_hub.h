@@ -44,6 +44,8 @@ class EventHub {
   void publish(const std::string& text);
   void close();
   size_t subscribers() const;
+  // Events published but not yet read, summed over every reader's queue.
+  size_t queued() const;
 
  private:
   const size_t max_subscribers_;

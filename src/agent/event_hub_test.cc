@@ -36,6 +36,20 @@ TEST(EventHub, SlowSubscriberLosesTheOldestAndCountsThem) {
   EXPECT_EQ(s->next(0), "2");
 }
 
+TEST(EventHub, QueuedCountsUnreadEventsOverEveryReaderWithinTheLimit) {
+  EventHub hub(2, 3);
+  EXPECT_EQ(hub.queued(), 0u);
+  auto a = hub.subscribe();
+  auto b = hub.subscribe();
+  for (int i = 0; i < 5; ++i)
+    hub.publish(std::to_string(i));
+  EXPECT_EQ(hub.queued(), 6u);  // three each: the limit
+  a->next(0);
+  EXPECT_EQ(hub.queued(), 5u);
+  hub.unsubscribe(b);
+  EXPECT_EQ(hub.queued(), 2u);
+}
+
 TEST(EventHub, CloseWakesReadersWithTheEndAndRefusesNewOnes) {
   EventHub hub(2, 3);
   auto s = hub.subscribe();

@@ -10,6 +10,7 @@
 
 #include "agent/agent.h"
 #include "net/endpoint.h"
+#include "webui/serve.h"
 
 namespace rumor::agent {
 
@@ -196,7 +197,7 @@ void HttpApi::routes() {
     if (!members) return unavailable(res);
     json list = json::array();
     for (const auto& m : *members)
-      list.push_back(to_json(m));
+      list.push_back(to_member_row(m));
     reply(res, 200, json{{"members", std::move(list)}});
   });
 
@@ -204,6 +205,12 @@ void HttpApi::routes() {
     auto self = agent.call([&agent] { return agent.self_json(); });
     if (!self) return unavailable(res);
     reply(res, 200, *self);
+  });
+
+  s.Get("/v1/stats", [&agent](const httplib::Request&, httplib::Response& res) {
+    auto stats = agent.call([&agent] { return agent.stats_json(); });
+    if (!stats) return unavailable(res);
+    reply(res, 200, *stats);
   });
 
   s.Get("/metrics", [&agent](const httplib::Request&, httplib::Response& res) {
@@ -294,6 +301,7 @@ void HttpApi::routes() {
   });
 
   serf_routes();
+  webui::mount_pages(s, "/dashboard.html");
 
   s.Get("/v1/events", [&agent](const httplib::Request&, httplib::Response& res) {
     auto sub = agent.events().subscribe();

@@ -2,8 +2,11 @@
 // cpp-httplib on its own thread pool. Every handler reads or changes the agent only through
 // Agent::call(), which runs on the loop thread, so the protocol state has one owner.
 //
-//   GET  /v1/members  {"members":[{name, address, status, tags, incarnation}]}
-//   GET  /v1/self     this agent: the fields above plus awareness, member counts, settings
+//   GET  /           the dashboard (src/webui: web/dashboard.html; its files under /assets/)
+//   GET  /v1/members  {"members":[{name, address, status, tags, incarnation, rtt_ms}]}
+//   GET  /v1/self     this agent: the fields above but rtt_ms, plus awareness, member counts,
+//                     settings
+//   GET  /v1/stats    counters and gauges for the dashboard (stats.h, docs/web.md)
 //   POST /v1/join     {"addresses":["host:port",...]} -> {"joined":N} (seeds that answered)
 //   POST /v1/leave    leaves gracefully, answers once the leave has spread, then the agent exits
 //   PUT  /v1/tags     {"set":{"k":"v"},"delete":["k2"]} -> {"tags":{...}}
@@ -17,7 +20,8 @@
 //                      num_nodes, num_resp, num_err, messages{}, keys{}, primary_keys{}}
 //   GET  /v1/coordinate?node=NAME -> {"node","vec":[..],"error","adjustment","height"} (404: none)
 //   GET  /v1/events   server-sent events: one per member event (Serf's names, plus
-//                     member-suspect and member-alive) and per user event ("user")
+//                     member-suspect and member-alive), per user event ("user") and per
+//                     query this agent receives ("query"); views.h makes their texts
 //   GET  /metrics     Prometheus text (metrics.h)
 //
 // Bad input gets a 4xx and {"error": "..."} saying what is wrong; nothing a client sends can

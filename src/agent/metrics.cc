@@ -57,6 +57,8 @@ void protocol(Writer& w, const core::SwimStats& s) {
         s.suspicions_raised);
   w.one("refutes_total", "counter", "Times this agent refuted a suspicion of itself.", s.refutes);
   w.one("push_pulls_total", "counter", "Full-state push-pull exchanges completed.", s.push_pulls);
+  w.one("gossip_rounds_total", "counter", "Gossip rounds run (idle ticks are skipped).",
+        s.gossip_rounds);
   w.one("ignored_messages_total", "counter", "Well-formed messages ignored (stale, unexpected).",
         s.ignored);
 }

@@ -27,9 +27,9 @@ constexpr size_t kMaxErrorBody = 4096;
 constexpr size_t kMaxSseLine = 1 << 20;
 
 constexpr std::array<const char*, 5> kStatuses = {"alive", "suspect", "leaving", "failed", "left"};
-constexpr std::array<const char*, 8> kEventTypes = {
-    "member-join",   "member-update", "member-suspect", "member-alive",
-    "member-failed", "member-leave",  "member-reap",    "user"};
+constexpr std::array<const char*, 9> kEventTypes = {
+    "member-join",  "member-update", "member-suspect", "member-alive", "member-failed",
+    "member-leave", "member-reap",   "user",           "query"};
 
 std::string joined(std::span<const char* const> values) {
   std::string s;
@@ -323,6 +323,18 @@ Result<EventLine> event_line(const std::string& event, const std::string& data) 
       return Status::error("user event without a string \"name\" and \"payload\"");
     }
     e.text = one_line(time) + " user " + one_line(name.get<std::string>()) + " " +
+             one_line(payload.get<std::string>());
+    return e;
+  }
+  if (e.type == "query") {  // a query the agent received: its name, asker and payload
+    const json& name = j.contains("name") ? j["name"] : json();
+    const json& payload = j.contains("payload") ? j["payload"] : json();
+    const json& from = j.contains("from") ? j["from"] : json();
+    if (!name.is_string() || !payload.is_string() || !(from.is_string() || from.is_null())) {
+      return Status::error("query event without a string \"name\" and \"payload\"");
+    }
+    e.text = one_line(time) + " query " + one_line(name.get<std::string>()) +
+             " from=" + (from.is_string() ? one_line(from.get<std::string>()) : "?") + " " +
              one_line(payload.get<std::string>());
     return e;
   }

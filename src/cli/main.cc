@@ -1,6 +1,7 @@
 // The `rumor` command: one binary, one subcommand per job: `agent` (a cluster member), the
 // clients that talk to an agent's HTTP API (`members`, `join`, `leave`, `info`, `monitor`),
-// `demo` (a five-agent cluster on loopback, killed and healed), and `sim` (the simulator).
+// `demo` (a five-agent cluster on loopback, killed and healed), `sim` (the simulator) and `view`
+// (a simulator trace in the browser).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include "cli/client_command.h"
 #include "cli/demo_command.h"
 #include "cli/sim_command.h"
+#include "cli/view_command.h"
 
 namespace {
 
@@ -34,6 +36,8 @@ int main(int argc, char** argv) {
   CLI::App* demo = rumor::cli::add_demo_command(app, demo_flags);
   rumor::cli::SimFlags sim_flags;
   CLI::App* sim = rumor::cli::add_sim_command(app, sim_flags);
+  rumor::cli::ViewFlags view_flags;
+  CLI::App* view = rumor::cli::add_view_command(app, view_flags);
   for (int i = 1; i < argc; ++i)
     sim_flags.args.emplace_back(argv[i]);
   try {
@@ -51,6 +55,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (sim->parsed()) return rumor::cli::run_sim_command(*sim, sim_flags);
+  if (view->parsed()) return rumor::cli::run_view_command(view_flags);
   if (agent->parsed()) return rumor::cli::run_agent_command(*agent, agent_flags);
   if (demo->parsed()) return rumor::cli::run_demo_command(demo_flags);
   return rumor::cli::run_client_command(client_flags);

@@ -13,9 +13,12 @@
 #include <vector>
 
 #include "cli/progress.h"
+#include "cli/view_command.h"
+#include "cli/view_server.h"
 #include "sim/names.h"
 #include "sim/report.h"
 #include "sim/scenario.h"
+#include "sim/swim_trace.h"
 #include "sim/swim_world.h"
 
 namespace rumor::cli {
@@ -351,27 +354,9 @@ std::string replay_line(const std::vector<std::string>& args, uint64_t seed) {
   return line + " --seed " + std::to_string(seed);
 }
 
-// Runs every seed of a swim configuration and prints the report; exit 3 on checker violations.
-int run_swim_runs(const sim::SimConfig& config, const SimFlags& f, sim::Format format,
-                  sim::TraceSink* trace) {
-  std::vector<sim::SwimResult> runs;
-  ProgressBar progress("rumor sim");
-  for (uint32_t k = 0; k < f.seeds; ++k) {
-    sim::SimConfig run_config = config;
-    run_config.seed = config.seed + k;
-    progress.set_label("swim seed " + std::to_string(run_config.seed));
-    sim::RunOptions options;
-    options.trace = trace;
-    options.progress = &progress;
-    runs.push_back(sim::run_swim(run_config, options));
-    if (!runs.back().error.empty()) {
-      progress.finish();
-      std::fprintf(stderr, "rumor sim: seed %llu: %s\n",
-                   static_cast<unsigned long long>(run_config.seed), runs.back().error.c_str());
-      return 2;
-    }
-  }
-  progress.finish();
+// Prints the report of a swim configuration's runs; exit 3 on checker violations.
+int report_swim_runs(const sim::SimConfig& config, const SimFlags& f, sim::Format format,
+                     const std::vector<sim::SwimResult>& runs) {
   std::cout << (format == sim::Format::kJson ? sim::format_swim_json(runs)
                                              : sim::format_swim_table(config, runs));
   std::cout.flush();
@@ -397,6 +382,39 @@ Result<std::string> read_file(const std::string& path) {
   ss << in.rdbuf();
   if (in.bad()) return Status::error("cannot read '" + path + "'");
   return ss.str();
+}
+
+// The configuration the flags describe: the defaults, then the scenario file, then each flag
+// given. Not validated.
+Result<sim::SimConfig> sim_config_from(CLI::App& sub, const SimFlags& f) {
+  sim::SimConfig config;
+  if (!f.scenario.empty()) {
+    auto text = read_file(f.scenario);
+    if (!text) return Status::error("--scenario: " + text.message());
+    Status s = sim::apply_scenario_json(*text, config);
+    if (!s.is_ok()) return Status::error(f.scenario + ": " + s.message());
+  }
+  if (Status s = apply_flags(sub, f, config); !s.is_ok()) return s;
+  return config;
+}
+
+// The arguments a run line records ("args", sim/trace.h): those after `rumor sim` that shape the
+// simulation, so the viewer can re-run them; the output flags (--format, --trace, --plot, --ui,
+// --listen) are left out, as POST /api/sim refuses them.
+std::vector<std::string> recorded_args(const std::vector<std::string>& args) {
+  std::vector<std::string> kept;
+  size_t i = !args.empty() && args[0] == "sim" ? 1 : 0;
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    const std::string name = a.substr(0, a.find('='));
+    if (name == "--ui") continue;
+    if (name == "--format" || name == "--trace" || name == "--plot" || name == "--listen") {
+      if (name == a) ++i;  // "--trace FILE": skip FILE too
+      continue;
+    }
+    kept.push_back(a);
+  }
+  return kept;
 }
 
 }  // namespace
@@ -468,18 +486,17 @@ CLI::App* add_sim_command(CLI::App& app, SimFlags& f) {
   s->add_option("--trace", f.trace, "write every state change to FILE (JSON lines)");
   s->add_option("--plot", f.plot, "write the informed-fraction curves to FILE.svg");
   s->add_flag("--wire", f.wire, "encode and decode every message (checks the codec in the loop)");
+  s->add_flag("--ui", f.ui,
+              "then serve the trace to the viewer in a browser until Ctrl-C (as `rumor view`)");
+  s->add_option("--listen", f.listen,
+                std::string("--ui: the viewer's HOST:PORT (default ") + kDefaultViewListen + ")");
   return s;
 }
 
 int run_sim_command(CLI::App& sub, const SimFlags& f) {
-  sim::SimConfig config;
-  if (!f.scenario.empty()) {
-    auto text = read_file(f.scenario);
-    if (!text) return bad_input("--scenario: " + text.message());
-    Status s = sim::apply_scenario_json(*text, config);
-    if (!s.is_ok()) return bad_input(f.scenario + ": " + s.message());
-  }
-  if (Status s = apply_flags(sub, f, config); !s.is_ok()) return bad_input(s.message());
+  auto built = sim_config_from(sub, f);
+  if (!built) return bad_input(built.message());
+  const sim::SimConfig config = std::move(*built);
   if (Status s = config.validate(); !s.is_ok()) return bad_input(s.message());
   sim::Format format;
   if (f.format == "table") {
@@ -497,74 +514,87 @@ int run_sim_command(CLI::App& sub, const SimFlags& f) {
   if (config.protocol == sim::Protocol::kSwim && format == sim::Format::kCsv) {
     return bad_input("--format csv: the swim protocol prints table or json");
   }
-  std::ofstream trace_file;
-  std::unique_ptr<sim::TraceSink> trace;
-  if (!f.trace.empty()) {
-    trace_file.open(f.trace, std::ios::binary | std::ios::trunc);
-    if (!trace_file) return bad_input("--trace: cannot write '" + f.trace + "'");
-    trace = std::make_unique<sim::TraceSink>(trace_file);
-  }
-
-  if (config.protocol == sim::Protocol::kSwim) {
-    const int status = run_swim_runs(config, f, format, trace.get());
-    if (trace) {
-      trace_file.flush();
-      if (!trace_file) {
-        std::fprintf(stderr, "rumor sim: --trace: write to '%s' failed\n", f.trace.c_str());
-        return 1;
-      }
-    }
-    return status;
-  }
   if (config.protocol == sim::Protocol::kHeartbeat) {
     if (format == sim::Format::kCsv)
       return bad_input("--format csv: the heartbeat protocol prints table or json");
     if (!f.plot.empty())
       return bad_input("--plot: the heartbeat protocol has no informed curve to plot");
   }
-  std::vector<sim::RunResult> runs;
-  std::vector<sim::HeartbeatResult> heartbeat_runs;
-  ProgressBar progress("rumor sim");
-  for (core::GossipMode mode : config.modes) {
-    for (uint32_t k = 0; k < f.seeds; ++k) {
-      sim::SimConfig run_config = config;
-      run_config.seed = config.seed + k;
-      progress.set_label(std::string(core::gossip_mode_name(mode)) + " seed " +
-                         std::to_string(run_config.seed));
-      sim::RunOptions options;
-      options.trace = trace.get();
-      options.progress = &progress;
-      options.wire = f.wire;
-      if (config.protocol == sim::Protocol::kHeartbeat) {
-        heartbeat_runs.push_back(sim::run_heartbeat(run_config, mode, options));
-      } else {
-        runs.push_back(sim::run_gossip(run_config, mode, options));
-      }
+  if (given(sub, "--listen") && !f.ui) return bad_input("--listen: only with --ui");
+  if (config.protocol == sim::Protocol::kSwim && (!f.trace.empty() || f.ui) &&
+      config.nodes > sim::kMaxSwimTraceNodes) {
+    return bad_input(std::string(f.trace.empty() ? "--ui" : "--trace") +
+                     ": a swim trace holds at most " + std::to_string(sim::kMaxSwimTraceNodes) +
+                     " nodes (it tracks every node's view of every member), got " +
+                     std::to_string(config.nodes));
+  }
+  // --ui binds before the simulation runs, so a busy port is reported before a long run.
+  std::unique_ptr<ViewServer> viewer;
+  TempTraceFile temp_trace;
+  std::string trace_path = f.trace;
+  if (f.ui) {
+    std::string source = f.trace;
+    if (source.empty()) {
+      source = "rumor sim";
+      for (const std::string& a : recorded_args(f.args))
+        source += " " + a;
+    }
+    viewer = std::make_unique<ViewServer>(source);
+    if (Status s = viewer->bind(f.listen.empty() ? kDefaultViewListen : f.listen); !s.is_ok()) {
+      return bad_input(s.message());
+    }
+    if (trace_path.empty()) {
+      if (Status s = temp_trace.create(); !s.is_ok()) return bad_input("--ui: " + s.message());
+      trace_path = temp_trace.path();
     }
   }
-  progress.finish();
+  std::ofstream trace_file;
+  std::unique_ptr<sim::TraceSink> trace;
+  if (!trace_path.empty()) {
+    trace_file.open(trace_path, std::ios::binary | std::ios::trunc);
+    if (!trace_file) return bad_input("--trace: cannot write '" + trace_path + "'");
+    trace = std::make_unique<sim::TraceSink>(trace_file);
+    trace->set_args(recorded_args(f.args));
+  }
 
-  if (config.protocol == sim::Protocol::kHeartbeat) {
+  ProgressBar progress("rumor sim");
+  sim::RunOptions options;
+  options.trace = trace.get();
+  options.progress = &progress;
+  options.wire = f.wire;
+  const SimRuns runs =
+      run_simulations(config, f.seeds, options,
+                      [&progress](const std::string& label) { progress.set_label(label); });
+  progress.finish();
+  if (!runs.error.empty()) {
+    std::fprintf(stderr, "rumor sim: %s\n", runs.error.c_str());
+    return 2;
+  }
+
+  int status = 0;
+  if (config.protocol == sim::Protocol::kSwim) {
+    status = report_swim_runs(config, f, format, runs.swim);
+  } else if (config.protocol == sim::Protocol::kHeartbeat) {
     std::cout << (format == sim::Format::kJson
-                      ? sim::format_heartbeat_json(heartbeat_runs)
-                      : sim::format_heartbeat_table(config, heartbeat_runs));
+                      ? sim::format_heartbeat_json(runs.heartbeat)
+                      : sim::format_heartbeat_table(config, runs.heartbeat));
   } else {
     switch (format) {
       case sim::Format::kTable:
-        std::cout << sim::format_table(config, runs);
+        std::cout << sim::format_table(config, runs.gossip);
         break;
       case sim::Format::kJson:
-        std::cout << sim::format_json(runs);
+        std::cout << sim::format_json(runs.gossip);
         break;
       case sim::Format::kCsv:
-        std::cout << sim::format_csv(runs);
+        std::cout << sim::format_csv(runs.gossip);
         break;
     }
   }
   std::cout.flush();
   if (!f.plot.empty()) {
     std::ofstream plot(f.plot, std::ios::binary | std::ios::trunc);
-    plot << sim::render_svg(sim::informed_plot(config, runs));
+    plot << sim::render_svg(sim::informed_plot(config, runs.gossip));
     if (!plot) {
       std::fprintf(stderr, "rumor sim: --plot: cannot write '%s'\n", f.plot.c_str());
       return 1;
@@ -572,13 +602,75 @@ int run_sim_command(CLI::App& sub, const SimFlags& f) {
     if (format == sim::Format::kTable) std::cout << "\nplot written to " << f.plot << '\n';
   }
   if (trace) {
-    trace_file.flush();
+    trace_file.close();
     if (!trace_file) {
-      std::fprintf(stderr, "rumor sim: --trace: write to '%s' failed\n", f.trace.c_str());
+      std::fprintf(stderr, "rumor sim: --trace: write to '%s' failed\n", trace_path.c_str());
       return 1;
     }
   }
-  return 0;
+  if (!viewer) return status;
+  if (Status s = viewer->add_trace(trace_path); !s.is_ok()) {
+    std::fprintf(stderr, "rumor sim: --ui: %s\n", s.message().c_str());
+    return 1;
+  }
+  serve_until_signal(*viewer, trace_path);
+  return status;
+}
+
+Result<ParsedSim> parse_sim_args(const std::vector<std::string>& args) {
+  CLI::App app{"rumor"};
+  ParsedSim parsed;
+  CLI::App* sub = add_sim_command(app, parsed.flags);
+  parsed.flags.args = {"sim"};
+  parsed.flags.args.insert(parsed.flags.args.end(), args.begin(), args.end());
+  // CLI11 takes a vector of arguments last to first.
+  std::vector<std::string> reversed(parsed.flags.args.rbegin(), parsed.flags.args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    return Status::error("--help: not available here");
+  } catch (const CLI::ParseError& e) {
+    return Status::error(e.what());
+  }
+  auto config = sim_config_from(*sub, parsed.flags);
+  if (!config) return config.status();
+  parsed.config = std::move(*config);
+  return parsed;
+}
+
+SimRuns run_simulations(const sim::SimConfig& config, uint32_t seeds,
+                        const sim::RunOptions& options,
+                        const std::function<void(const std::string&)>& starting) {
+  SimRuns runs;
+  if (config.protocol == sim::Protocol::kSwim) {
+    for (uint32_t k = 0; k < seeds; ++k) {
+      sim::SimConfig run_config = config;
+      run_config.seed = config.seed + k;
+      if (starting) starting("swim seed " + std::to_string(run_config.seed));
+      runs.swim.push_back(sim::run_swim(run_config, options));
+      if (!runs.swim.back().error.empty()) {
+        runs.error = "seed " + std::to_string(run_config.seed) + ": " + runs.swim.back().error;
+        return runs;
+      }
+    }
+    return runs;
+  }
+  for (core::GossipMode mode : config.modes) {
+    for (uint32_t k = 0; k < seeds; ++k) {
+      sim::SimConfig run_config = config;
+      run_config.seed = config.seed + k;
+      if (starting) {
+        starting(std::string(core::gossip_mode_name(mode)) + " seed " +
+                 std::to_string(run_config.seed));
+      }
+      if (config.protocol == sim::Protocol::kHeartbeat) {
+        runs.heartbeat.push_back(sim::run_heartbeat(run_config, mode, options));
+      } else {
+        runs.gossip.push_back(sim::run_gossip(run_config, mode, options));
+      }
+    }
+  }
+  return runs;
 }
 
 }  // namespace rumor::cli

@@ -13,13 +13,26 @@
 // them; --wire changes nothing for swim, whose nodes always exchange encoded bytes. A swim run
 // whose checkers report violations prints them (stderr: the seed and the command line that replays
 // it) and exits 3.
+//
+// --ui [--listen ADDR] serves the run's trace to the viewer afterwards (view_command.h), exactly
+// as `rumor view` does; the trace goes to --trace FILE, or to a temporary file removed at exit.
+// The viewer's POST /api/sim (view_server.h) parses its arguments with parse_sim_args() and runs
+// them with run_simulations(), so a flag means the same thing, and is refused with the same
+// words, in both places.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "base/status.h"
+#include "sim/gossip_world.h"
+#include "sim/heartbeat_world.h"
+#include "sim/sim_config.h"
+#include "sim/swim_world.h"
 
 namespace rumor::cli {
 
@@ -72,6 +85,8 @@ struct SimFlags {
   std::string trace;
   std::string plot;
   bool wire = false;
+  bool ui = false;
+  std::string listen;
 };
 
 // Registers the `sim` subcommand on `app`, filling `flags`.
@@ -79,5 +94,29 @@ CLI::App* add_sim_command(CLI::App& app, SimFlags& flags);
 // Runs it; returns the process exit status (0 ok, 1 I/O failure, 2 bad input, 3 a swim checker
 // found a violation).
 int run_sim_command(CLI::App& sub, const SimFlags& flags);
+
+// What `rumor sim ARGS` describes (ARGS: the arguments after "sim"): its flags, and the
+// configuration they make (defaults, then --scenario, then the flags). The error is the text the
+// command line prints after "rumor sim: " (or after "rumor: " for a flag CLI11 itself refuses).
+// Not validated yet: a caller may add to the configuration (the viewer's fault plan) first.
+struct ParsedSim {
+  SimFlags flags;
+  sim::SimConfig config;
+};
+Result<ParsedSim> parse_sim_args(const std::vector<std::string>& args);
+
+// Every run a validated configuration asks for, in the command line's order: each mode of
+// config.modes for seeds seed .. seed + seeds - 1 (gossip, heartbeat), or each seed (swim).
+// `options` is handed to every run; `starting` (may be empty) is told each run's label first.
+// The error names the seed of a swim run that could not start; the runs before it are kept.
+struct SimRuns {
+  std::vector<sim::RunResult> gossip;
+  std::vector<sim::HeartbeatResult> heartbeat;
+  std::vector<sim::SwimResult> swim;
+  std::string error;
+};
+SimRuns run_simulations(const sim::SimConfig& config, uint32_t seeds,
+                        const sim::RunOptions& options,
+                        const std::function<void(const std::string&)>& starting);
 
 }  // namespace rumor::cli

@@ -142,9 +142,9 @@ GossipWorld::GossipWorld(const SimConfig& config, GossipMode mode, const RunOpti
 
 RunResult GossipWorld::run() {
   if (options_.trace) {
-    options_.trace->run(config_.nodes, core::gossip_mode_name(gossip_.mode), config_.seed,
-                        config_.timing == Timing::kRounds ? "rounds" : "async", gossip_.fanout,
-                        config_.origin, kUpdateKey);
+    options_.trace->gossip_run(config_.nodes, core::gossip_mode_name(gossip_.mode), config_.seed,
+                               config_.timing == Timing::kRounds ? "rounds" : "async",
+                               gossip_.fanout, config_.origin, kUpdateKey);
   }
   if (config_.timing == Timing::kRounds) {
     run_rounds();

@@ -7,10 +7,13 @@
 #include <queue>
 
 #include "base/assert.h"
+#include "core/detect/detector.h"
 #include "core/membership/heartbeat_node.h"
 #include "sim/detection_tally.h"
+#include "sim/names.h"
 #include "sim/network.h"
 #include "sim/slot_pool.h"
+#include "sim/view_accuracy.h"
 
 namespace rumor::sim {
 namespace {
@@ -102,6 +105,8 @@ class HeartbeatWorld {
   double live_node_rounds_after_ = 0;    // after everyone joined, for false-positive rates
   double live_node_rounds_settled_ = 0;  // after the detectors have settled
   HeartbeatResult result_;
+  // Only when a trace is written: the views behind its rounds' `informed` (view_accuracy.h).
+  std::unique_ptr<ViewAccuracy> views_;
 };
 
 HeartbeatWorld::HeartbeatWorld(const SimConfig& config, core::GossipMode mode,
@@ -138,9 +143,11 @@ HeartbeatWorld::HeartbeatWorld(const SimConfig& config, core::GossipMode mode,
   result_.seed = config.seed;
   result_.timing = config.timing;
   result_.interval_s = hb_.gossip.interval.sec();
+  if (options.trace) views_ = std::make_unique<ViewAccuracy>(config.nodes, /*formed=*/false);
 }
 
 void HeartbeatWorld::start_node(NodeId i, uint32_t generation, Time first_tick, Time now) {
+  if (views_) views_->start(i);
   nodes_[i] = std::make_unique<HeartbeatNode>(
       i, generation, Prng::derive(config_.seed, i + (uint64_t{generation} << 32)), hb_, first_tick);
   if (i != kSeedNode) {
@@ -186,6 +193,7 @@ void HeartbeatWorld::drain(NodeId n, Time now) {
 void HeartbeatWorld::on_member_event(NodeId observer, const MemberEvent& e) {
   if (options_.trace) {
     options_.trace->status(e.at, observer, e.member, core::member_event_name(e.kind));
+    if (const auto v = ViewAccuracy::view_after(e.kind)) views_->set(observer, e.member, *v);
   }
   const NodeId m = e.member;
   if (e.kind == MemberEventKind::kSuspect || e.kind == MemberEventKind::kFailed) {
@@ -253,6 +261,11 @@ void HeartbeatWorld::check_converged(Time now) {
 }
 
 HeartbeatResult HeartbeatWorld::run() {
+  if (options_.trace) {
+    options_.trace->heartbeat_run(config_.nodes, core::gossip_mode_name(hb_.gossip.mode),
+                                  config_.seed, timing_name(config_.timing), hb_.gossip.fanout,
+                                  core::detect::detector_kind_name(hb_.detector.kind));
+  }
   nodes_.resize(config_.nodes);
   for (NodeId i = 0; i < config_.nodes; ++i) {
     const Time first = config_.timing == Timing::kRounds ? at_round(1) : at_round(schedule_.unit());
@@ -288,7 +301,9 @@ HeartbeatResult HeartbeatWorld::run() {
         live_node_rounds_settled_ += static_cast<double>(live);
       }
       check_converged(at_round(next_round_));
-      if (options_.trace) options_.trace->round(at_round(next_round_), next_round_, live, 0);
+      if (options_.trace) {
+        options_.trace->round(at_round(next_round_), next_round_, views_->informed(), 0);
+      }
       if (options_.progress) {
         options_.progress->on_round(next_round_, max_rounds, live, config_.nodes);
       }
@@ -312,7 +327,10 @@ HeartbeatResult HeartbeatWorld::run() {
         const NodeId n = config_.crashes[ev.index].node;
         down_[n] = 1;
         active_crash_[n] = static_cast<int32_t>(ev.index);
-        if (options_.trace) options_.trace->crash(ev.at, n);
+        if (options_.trace) {
+          options_.trace->crash(ev.at, n);
+          views_->stop(n);
+        }
         break;
       }
       case Event::Kind::kRestart: {
@@ -329,6 +347,7 @@ HeartbeatResult HeartbeatWorld::run() {
         if (down_[n] || leaving_[n]) break;
         leaving_[n] = 1;
         active_leave_[n] = static_cast<int32_t>(ev.index);
+        if (views_) views_->stop(n);
         nodes_[n]->leave(ev.at);
         drain(n, ev.at);
         push(ev.at + hb_.gossip.interval * kLeaveGraceIntervals, Event::Kind::kStop, n);

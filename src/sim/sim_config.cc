@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "sim/names.h"
+#include "sim/view_accuracy.h"
 
 namespace rumor::sim {
 namespace {
@@ -19,6 +20,9 @@ constexpr uint32_t kMaxNodes = 10'000'000;
 constexpr uint32_t kMaxLeastRecentNodes = 5'000;
 // Heartbeat membership keeps every member at every node: n*n rows.
 constexpr uint32_t kMaxHeartbeatNodes = 5'000;
+// A traced heartbeat run follows every node's view of every member (view_accuracy.h); this cap
+// is what keeps it within that limit, so `rumor sim --trace` needs no check of its own.
+static_assert(kMaxHeartbeatNodes <= kMaxViewAccuracyNodes);
 // SWIM keeps every member at every node too, in 36 bytes (a 32-byte row and a 4-byte position):
 // 15,000 nodes is 8.1 GB.
 constexpr uint32_t kMaxSwimNodes = 15'000;

@@ -11,15 +11,15 @@ namespace {
 
 constexpr uint64_t kPlanStream = (1ull << 40) + 2;
 
-Time at_seconds(double s) {
-  return Time::zero() + Duration::nanos(static_cast<int64_t>(std::llround(s * 1e9)));
-}
-
 Duration millis(double ms) {
   return Duration::nanos(static_cast<int64_t>(std::llround(ms * 1e6)));
 }
 
 }  // namespace
+
+Time at_seconds(double s) {
+  return Time::zero() + Duration::nanos(static_cast<int64_t>(std::llround(s * 1e9)));
+}
 
 core::Address swim_address(uint32_t i) {
   return core::Address::v4(10, static_cast<uint8_t>((i >> 16) & 255),

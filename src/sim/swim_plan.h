@@ -26,6 +26,9 @@ namespace rumor::sim {
 
 inline constexpr uint16_t kSwimPort = 7946;
 
+// A time of the swim fault plan (seconds from the start of the run) on the virtual clock.
+Time at_seconds(double s);
+
 core::Address swim_address(uint32_t i);
 std::optional<uint32_t> swim_index(const core::Address& a, uint32_t nodes);
 

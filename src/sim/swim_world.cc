@@ -13,10 +13,11 @@
 #include "base/assert.h"
 #include "core/membership/directory.h"
 #include "core/membership/swim_node.h"
-#include "sim/detection_tally.h"
 #include "sim/network.h"
 #include "sim/slot_pool.h"
+#include "sim/swim_measures.h"
 #include "sim/swim_plan.h"
+#include "sim/swim_trace.h"
 
 namespace rumor::sim {
 namespace {
@@ -30,17 +31,12 @@ using core::SwimNode;
 constexpr uint64_t kNetworkStream = 1ull << 40;
 constexpr uint64_t kScheduleStream = (1ull << 40) + 1;
 constexpr uint64_t kLagStream = (1ull << 40) + 3;
-constexpr size_t kTrackedJoins = 32;
 // Consecutive handle_timeout calls that may leave a deadline due before the node is deemed stuck.
 constexpr uint32_t kMaxTimerSpins = 10'000;
 // Message buffers above this size are freed when their message is delivered.
 constexpr size_t kKeepBufferBytes = 64 * 1024;
 // The hard cap on pending events (SimConfig::validate() keeps estimates below half of it).
 constexpr size_t kMaxPendingEvents = size_t{1} << 25;
-
-Time at_seconds(double s) {
-  return Time::zero() + Duration::nanos(static_cast<int64_t>(std::llround(s * 1e9)));
-}
 
 double seconds(Time t) {
   return (t - Time::zero()).sec();
@@ -151,8 +147,8 @@ class SwimWorld {
   void restart(uint32_t c, Time now);
   void reconnect(uint32_t i, Time now);
   void stop_node(uint32_t i, Time now);
-  void add_stats(const SwimNode& node);
-  void close_crash(uint32_t c);
+  // When live member i's generation started; Time::never() for one not live (SwimMeasures).
+  Time live_up_since(uint32_t i) const { return live(i) ? up_since_[i] : Time::never(); }
   void finish(Time end);
 
   SimConfig config_;
@@ -166,8 +162,7 @@ class SwimWorld {
   Prng lag_;
   std::vector<std::unique_ptr<SwimNode>> nodes_;
   std::vector<uint32_t> gen_;
-  std::vector<uint8_t> up_, leaving_, started_;
-  std::vector<Time> start_at_;  // when the node first started
+  std::vector<uint8_t> up_, leaving_;
   std::vector<Time> up_since_;  // when its current generation started
   std::vector<Time> node_now_;
   std::vector<Time> timer_deadline_, timer_push_at_;
@@ -176,7 +171,6 @@ class SwimWorld {
   std::vector<Duration> slow_;         // mean lag per node (zero: not slow)
   std::vector<Time> busy_until_;
   std::vector<int32_t> active_crash_;
-  std::vector<uint8_t> untouched_;
   std::vector<std::vector<uint32_t>> failed_;  // per node: members it holds failed (Serf's list)
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
   uint64_t seq_ = 0;
@@ -186,16 +180,12 @@ class SwimWorld {
   core::SwimTransmit tx_;
   Duration grace_;
   Duration retry_;
-  // Per crash: when each observer first suspected / declared it failed; closed at restart.
-  std::vector<std::vector<Time>> suspect_at_, dead_at_;
-  std::vector<uint8_t> crash_closed_;
-  std::vector<int32_t> tracked_;             // node -> index into known_at_, or -1
-  std::vector<uint32_t> tracked_nodes_;      // the sampled joiners
-  std::vector<std::vector<Time>> known_at_;  // per tracked join: when each observer learned it
   uint32_t live_count_ = 0;
   Time live_since_;
   SwimCheckers checkers_;
   SwimResult result_;
+  SwimMeasures measures_;             // fills result_
+  std::unique_ptr<SwimTrace> trace_;  // only when a trace is written
 };
 
 SwimWorld::SwimWorld(const SimConfig& config, const RunOptions& options)
@@ -211,8 +201,6 @@ SwimWorld::SwimWorld(const SimConfig& config, const RunOptions& options)
       gen_(config.nodes, 1),
       up_(config.nodes, 0),
       leaving_(config.nodes, 0),
-      started_(config.nodes, 0),
-      start_at_(config.nodes, Time::never()),
       up_since_(config.nodes, Time::never()),
       node_now_(config.nodes, Time::zero()),
       timer_deadline_(config.nodes, Time::never()),
@@ -222,7 +210,8 @@ SwimWorld::SwimWorld(const SimConfig& config, const RunOptions& options)
       active_crash_(config.nodes, -1),
       failed_(config.nodes),
       checkers_(config.nodes, swim_touched(config), swim_persistent(config),
-                swim_check_bounds(config)) {
+                swim_check_bounds(config)),
+      measures_(config_, result_) {
   RUMOR_ASSERT(node_config_.validate().is_ok(), "the sim config validated, so must the node's");
   for (uint32_t i = 0; i < n_; ++i) {
     const std::string name = "node-" + std::to_string(i);
@@ -243,9 +232,6 @@ SwimWorld::SwimWorld(const SimConfig& config, const RunOptions& options)
     c.one_way = p.one_way;
     cuts_.push_back(std::move(c));
   }
-  untouched_ = swim_touched(config);
-  for (uint8_t& u : untouched_)
-    u = u ? 0 : 1;
   if (!config.slow_nodes.empty()) {
     slow_.assign(n_, Duration::zero());
     busy_until_.assign(n_, Time::zero());
@@ -255,23 +241,9 @@ SwimWorld::SwimWorld(const SimConfig& config, const RunOptions& options)
     }
     std::sort(result_.slow_nodes.begin(), result_.slow_nodes.end());
   }
-  suspect_at_.assign(config.crashes.size(), {});
-  dead_at_.assign(config.crashes.size(), {});
-  crash_closed_.assign(config.crashes.size(), 0);
   grace_ = std::max(node_config_.gossip_interval * 5, node_config_.probe_interval);
   retry_ = Duration::nanos(static_cast<int64_t>(
       std::llround((config.swim.reconnect_s > 0 ? config.swim.reconnect_s : 30.0) * 1e9)));
-  tracked_.assign(n_, -1);
-  if (config.swim.start == SwimStart::kJoin && n_ > 1) {
-    const size_t k = std::min<size_t>(kTrackedJoins, n_ - 1);
-    for (size_t j = 0; j < k; ++j) {
-      const auto node = static_cast<uint32_t>(1 + j * (n_ - 1) / k);
-      if (tracked_[node] >= 0) continue;
-      tracked_[node] = static_cast<int32_t>(tracked_nodes_.size());
-      tracked_nodes_.push_back(node);
-    }
-    known_at_.assign(tracked_nodes_.size(), std::vector<Time>(n_, Time::never()));
-  }
   const auto& c = node_config_;
   result_.nodes = n_;
   result_.seed = config.seed;
@@ -288,6 +260,7 @@ SwimWorld::SwimWorld(const SimConfig& config, const RunOptions& options)
   result_.dead_everywhere_bound_s = b.dead_everywhere.sec();
   result_.agreement_bound_s = b.agreement.sec();
   if (b.faults_end) result_.faults_end_s = seconds(*b.faults_end);
+  if (options.trace) trace_ = std::make_unique<SwimTrace>(*options.trace, config_, node_config_);
 }
 
 void SwimWorld::set_live_count(Time t, int delta) {
@@ -306,8 +279,7 @@ void SwimWorld::start_node(uint32_t i, Time now, uint32_t incarnation) {
   nodes_[i] = std::make_unique<SwimNode>(node_config_, directory_, self, seed, now);
   up_[i] = 1;
   leaving_[i] = 0;
-  started_[i] = 1;
-  if (start_at_[i] == Time::never()) start_at_[i] = now;
+  measures_.on_start(i, now);
   up_since_[i] = now;
   node_now_[i] = now;
   timer_deadline_[i] = Time::never();
@@ -363,6 +335,8 @@ void SwimWorld::send(uint32_t i, Time now) {
       const Fate fate = net_.fate(i, *to, t);
       if (fate != Fate::kDeliver) {
         (fate == Fate::kCut ? result_.dropped_partition : result_.dropped_loss)++;
+        if (trace_)
+          trace_->send(now, i, *to, tx_, std::nullopt, fate == Fate::kCut ? "partition" : "loss");
         return;
       }
       const bool twice = net_.duplicated();
@@ -373,8 +347,10 @@ void SwimWorld::send(uint32_t i, Time now) {
         push(now + net_.latency(), Kind::kPacket, copy);
       }
       const uint32_t slot = flight(i, *to, 0, 0);
+      const Time arrive = now + net_.latency();
+      if (trace_) trace_->send(now, i, *to, tx_, arrive);
       flights_[slot].bytes.swap(tx_.bytes);
-      push(now + net_.latency(), Kind::kPacket, slot);
+      push(arrive, Kind::kPacket, slot);
       return;
     }
     case Channel::kStreamOpen: {
@@ -389,18 +365,22 @@ void SwimWorld::send(uint32_t i, Time now) {
       if (cut(i, *to, t)) {
         result_.dropped_partition++;
         result_.streams_failed++;
+        if (trace_) trace_->send(now, i, *to, tx_, std::nullopt, "partition");
         push(now + node_config_.tcp_timeout, Kind::kStreamError, flight(i, i, gen_[i], tx_.stream));
         return;
       }
       if (!up_[*to]) {  // refused: the reset comes back after one latency
         result_.dropped_crashed++;
         result_.streams_failed++;
+        if (trace_) trace_->send(now, i, *to, tx_, std::nullopt, "crashed");
         push(now + net_.latency(), Kind::kStreamError, flight(i, i, gen_[i], tx_.stream));
         return;
       }
       const uint32_t slot = flight(i, *to, gen_[i], tx_.stream);
+      const Time arrive = now + net_.latency();
+      if (trace_) trace_->send(now, i, *to, tx_, arrive);
       flights_[slot].bytes.swap(tx_.bytes);
-      push(now + net_.latency(), Kind::kStreamOpen, slot);
+      push(arrive, Kind::kStreamOpen, slot);
       return;
     }
     case Channel::kStreamReply: {
@@ -415,11 +395,14 @@ void SwimWorld::send(uint32_t i, Time now) {
       conns_.erase(it);
       if (cut(i, conn.opener, t)) {
         result_.dropped_partition++;
+        if (trace_) trace_->send(now, i, conn.opener, tx_, std::nullopt, "partition");
         return;
       }
       const uint32_t slot = flight(i, conn.opener, conn.gen, conn.stream);
+      const Time arrive = now + net_.latency();
+      if (trace_) trace_->send(now, i, conn.opener, tx_, arrive);
       flights_[slot].bytes.swap(tx_.bytes);
-      push(now + net_.latency(), Kind::kStreamReply, slot);
+      push(arrive, Kind::kStreamReply, slot);
       return;
     }
   }
@@ -428,9 +411,7 @@ void SwimWorld::send(uint32_t i, Time now) {
 void SwimWorld::on_node_event(uint32_t observer, const SwimEvent& e) {
   const uint32_t m = e.member;
   if (m >= n_ || m == observer) return;
-  if (options_.trace) {
-    options_.trace->status(e.at, observer, m, core::swim_event_name(e.kind));
-  }
+  if (trace_) trace_->member_event(observer, e);
   // Serf's failed-member list, for its reconnector.
   auto& failed = failed_[observer];
   if (e.kind == SwimEventKind::kFailed) {
@@ -440,33 +421,7 @@ void SwimWorld::on_node_event(uint32_t observer, const SwimEvent& e) {
   }
   if (!live(observer)) return;
   checkers_.on_event(observer, e);
-  switch (e.kind) {
-    case SwimEventKind::kSuspect:
-    case SwimEventKind::kFailed: {
-      const bool failed_event = e.kind == SwimEventKind::kFailed;
-      if (live(m)) {
-        (failed_event ? result_.false_positives : result_.suspicions_of_live)++;
-        if (untouched_[m]) {
-          (failed_event ? result_.false_positives_untouched
-                        : result_.suspicions_of_live_untouched)++;
-        }
-      } else if (active_crash_[m] >= 0) {
-        const auto c = static_cast<size_t>(active_crash_[m]);
-        auto& times = failed_event ? dead_at_[c] : suspect_at_[c];
-        if (times.empty()) times.assign(n_, Time::never());
-        times[observer] = std::min(times[observer], e.at);
-      }
-      break;
-    }
-    case SwimEventKind::kJoined:
-      if (tracked_[m] >= 0) {
-        Time& t = known_at_[static_cast<size_t>(tracked_[m])][observer];
-        t = std::min(t, e.at);
-      }
-      break;
-    default:
-      break;
-  }
+  measures_.on_event(observer, e, live(m), active_crash_[m]);
 }
 
 void SwimWorld::deliver(const Event& ev) {
@@ -482,6 +437,14 @@ void SwimWorld::deliver(const Event& ev) {
     drop = true;  // a deadline since replaced
   }
   if (drop) {
+    if (trace_ && flight_event && ev.kind != Kind::kStreamError) {
+      const Flight& f = flights_[ev.index];
+      trace_->dropped(ev.at, f.from, f.to,
+                      ev.kind == Kind::kPacket       ? Channel::kPacket
+                      : ev.kind == Kind::kStreamOpen ? Channel::kStreamOpen
+                                                     : Channel::kStreamReply,
+                      f.bytes);
+    }
     if (ev.kind == Kind::kStreamOpen) {
       // The peer went down while the stream was on its way: the opener sees the reset.
       Flight& f = flights_[ev.index];
@@ -586,19 +549,6 @@ void SwimWorld::join_random(uint32_t i, Time now) {
   after_call(i, t);
 }
 
-void SwimWorld::add_stats(const SwimNode& node) {
-  const core::SwimStats& s = node.stats();
-  result_.probes += s.probes;
-  result_.probe_acks += s.probe_acks;
-  result_.indirect_probes += s.indirect_probes;
-  result_.nacks += s.nacks_received;
-  result_.suspicions_raised += s.suspicions_raised;
-  result_.refutes += s.refutes;
-  result_.push_pulls += s.push_pulls;
-  result_.node_events_dropped += s.events_dropped;
-  result_.node_transmits_dropped += s.transmits_dropped;
-}
-
 void SwimWorld::stop_node(uint32_t i, Time now) {
   if (!up_[i]) return;
   if (live(i)) {
@@ -606,44 +556,22 @@ void SwimWorld::stop_node(uint32_t i, Time now) {
     set_live_count(now, -1);
   }
   up_[i] = 0;
-  add_stats(*nodes_[i]);
+  measures_.add_node_stats(nodes_[i]->stats());
 }
 
 void SwimWorld::crash(uint32_t c, Time now) {
   const uint32_t i = config_.crashes[c].node;
   active_crash_[i] = static_cast<int32_t>(c);
-  if (options_.trace) options_.trace->crash(now, i);
+  if (trace_) trace_->crash(now, i);
   stop_node(i, now);
-}
-
-void SwimWorld::close_crash(uint32_t c) {
-  if (crash_closed_[c]) return;
-  crash_closed_[c] = 1;
-  const Crash& cr = config_.crashes[c];
-  SwimCrashStats d;
-  d.node = cr.node;
-  d.crash_at_s = cr.at;
-  d.restart_at_s = cr.restart;
-  const Time crash_time = at_seconds(cr.at);
-  DetectionTally tally(crash_time);
-  for (uint32_t o = 0; o < n_; ++o) {
-    // Observers: up through the whole window (a member restarted since never saw it alive).
-    if (o == cr.node || !live(o) || up_since_[o] > crash_time) continue;
-    tally.observe(suspect_at_[c].empty() ? Time::never() : suspect_at_[c][o],
-                  dead_at_[c].empty() ? Time::never() : dead_at_[c][o]);
-  }
-  tally.fill(d);
-  result_.crashes.push_back(d);
-  suspect_at_[c] = {};
-  dead_at_[c] = {};
 }
 
 void SwimWorld::restart(uint32_t c, Time now) {
   const uint32_t i = config_.crashes[c].node;
-  close_crash(c);
+  measures_.close_crash(c, [this](uint32_t o) { return live_up_since(o); });
   active_crash_[i] = -1;
   gen_[i]++;
-  if (options_.trace) options_.trace->restart(now, i, gen_[i]);
+  if (trace_) trace_->restart(now, i, gen_[i]);
   start_node(i, now, 1);
   checkers_.up(now, i);
   after_call(i, now);
@@ -673,9 +601,7 @@ void SwimWorld::reconnect(uint32_t i, Time now) {
 
 SwimResult SwimWorld::run() {
   const Time end = at_seconds(config_.swim.duration_s);
-  if (options_.trace) {
-    options_.trace->run(n_, "swim", config_.seed, "async", node_config_.gossip_nodes, 0, "");
-  }
+  if (trace_) trace_->run_line();
   if (config_.swim.start == SwimStart::kFormed) {
     for (uint32_t i = 0; i < n_; ++i)
       start_node(i, Time::zero(), 1);
@@ -722,6 +648,7 @@ SwimResult SwimWorld::run() {
       next_progress = next_progress + Duration::seconds(1);
     }
     checkers_.advance(ev.at);
+    if (trace_) trace_->advance(ev.at, result_.packets + result_.streams);
     switch (ev.kind) {
       case Kind::kTimer:
       case Kind::kPacket:
@@ -735,6 +662,7 @@ SwimResult SwimWorld::run() {
         if (active_crash_[i] >= 0) break;  // crashed before it started
         start_node(i, ev.at, 1);
         checkers_.up(ev.at, i);
+        if (trace_) trace_->up(i);
         after_call(i, ev.at);
         if (i != 0) {
           const Address seed = swim_address(0);
@@ -756,6 +684,7 @@ SwimResult SwimWorld::run() {
         checkers_.down(ev.at, i, *nodes_[i]);
         set_live_count(ev.at, -1);
         leaving_[i] = 1;
+        if (trace_) trace_->down(i);
         const Time t = node_time(i, ev.at);
         nodes_[i]->leave(t);
         after_call(i, t);
@@ -787,6 +716,7 @@ SwimResult SwimWorld::run() {
       break;
     }
   }
+  if (trace_) trace_->finish(end, result_.packets + result_.streams);
   finish(end);
   return std::move(result_);
 }
@@ -795,56 +725,9 @@ void SwimWorld::finish(Time end) {
   set_live_count(end, 0);
   checkers_.finish(
       end, [this](uint32_t i) -> const SwimNode* { return live(i) ? nodes_[i].get() : nullptr; });
-  for (uint32_t c = 0; c < config_.crashes.size(); ++c) {
-    if (at_seconds(config_.crashes[c].at) <= end && !crash_closed_[c]) close_crash(c);
-  }
-  std::sort(result_.crashes.begin(), result_.crashes.end(),
-            [](const SwimCrashStats& a, const SwimCrashStats& b) {
-              return a.crash_at_s != b.crash_at_s ? a.crash_at_s < b.crash_at_s : a.node < b.node;
-            });
-  if (!result_.crashes.empty()) {
-    double first = 0, all = 0;
-    bool first_ok = true, all_ok = true;
-    for (const SwimCrashStats& d : result_.crashes) {
-      first_ok = first_ok && d.first_dead_s.has_value();
-      all_ok = all_ok && d.all_dead_s.has_value();
-      if (d.first_dead_s) first += *d.first_dead_s;
-      if (d.all_dead_s) all += *d.all_dead_s;
-    }
-    const auto k = static_cast<double>(result_.crashes.size());
-    if (first_ok) result_.detect_first_s = first / k;
-    if (all_ok) result_.detect_all_s = all / k;
-  }
-  for (size_t k = 0; k < tracked_nodes_.size(); ++k) {
-    const uint32_t j = tracked_nodes_[k];
-    if (!started_[j] || start_at_[j] > end) continue;
-    SwimSpreadStats s;
-    s.node = j;
-    s.at_s = seconds(start_at_[j]);
-    Time first = Time::never(), last = Time::zero();
-    for (uint32_t o = 0; o < n_; ++o) {
-      if (o == j || !live(o) || up_since_[o] >= start_at_[j]) continue;
-      s.observers++;
-      const Time t = known_at_[k][o];
-      if (t == Time::never()) continue;
-      s.observers_knowing++;
-      first = std::min(first, t);
-      last = std::max(last, t);
-    }
-    if (first != Time::never()) s.first_s = (first - start_at_[j]).sec();
-    if (s.observers > 0 && s.observers_knowing == s.observers) {
-      s.all_s = (last - start_at_[j]).sec();
-    }
-    result_.joins.push_back(s);
-  }
+  measures_.finish(end, [this](uint32_t o) { return live_up_since(o); });
   for (uint32_t i = 0; i < n_; ++i) {
-    if (up_[i]) add_stats(*nodes_[i]);
-  }
-  if (result_.member_seconds > 0) {
-    result_.messages_per_member_per_s =
-        static_cast<double>(result_.packets + result_.streams) / result_.member_seconds;
-    result_.bytes_per_member_per_s =
-        static_cast<double>(result_.packet_bytes + result_.stream_bytes) / result_.member_seconds;
+    if (up_[i]) measures_.add_node_stats(nodes_[i]->stats());
   }
   result_.agreement_checked = checkers_.agreement_checked();
   if (checkers_.agreed_at() && result_.faults_end_s) {
@@ -858,6 +741,15 @@ void SwimWorld::finish(Time end) {
 }  // namespace
 
 SwimResult run_swim(const SimConfig& config, const RunOptions& options) {
+  if (options.trace && config.nodes > kMaxSwimTraceNodes) {
+    SwimResult r;
+    r.nodes = config.nodes;
+    r.seed = config.seed;
+    r.error = "a traced swim run has at most " + std::to_string(kMaxSwimTraceNodes) +
+              " nodes (the trace keeps every node's view of every member), got " +
+              std::to_string(config.nodes);
+    return r;
+  }
   const SimConfig resolved = resolve_swim_faults(config);
   SwimWorld world(resolved, options);
   return world.run();

@@ -40,12 +40,17 @@
 // declaration (first to all, in seconds, gossip intervals and probe periods), false positives
 // (failed events about a member that is running) and suspicions of live members, message and
 // byte rates per live member per second, the nodes' probe / ack / indirect / nack / refute
-// counts, and with --start join the spread of a sample of joins. The checkers of
-// swim_checkers.h run on every event; their violations are part of the result.
+// counts, and with --start join the spread of a sample of joins; SwimMeasures (swim_measures.h)
+// gathers them. The checkers of swim_checkers.h run on every event; their violations are part
+// of the result.
 //
-// Limits: nodes <= 15,000 (every node holds every member) and at most 2^25 pending events (the
-// configuration is checked against an estimate by SimConfig::validate(); a run that still
-// exceeds the cap stops with `error` set).
+// Traced (RunOptions::trace), a run writes every message, member event, fault and probe
+// interval through SwimTrace (swim_trace.h).
+//
+// Limits: nodes <= 15,000 (every node holds every member), <= kMaxSwimTraceNodes (5,000) when
+// traced, and at most 2^25 pending events (the configuration is checked against an estimate by
+// SimConfig::validate(); a run that still exceeds the cap, or a traced one too large, stops
+// with `error` set).
 #pragma once
 
 #include <cstdint>

@@ -186,6 +186,8 @@ const BadInput kBadInputs[] = {
     {"PeerSelectionUnknown", {"--peer-selection", "random"}, "", {"--peer-selection", "uniform"}},
     {"ProtocolUnknown", {"--protocol", "paxos"}, "", {"--protocol", "paxos"}},
     {"TraceUnwritable", {"--trace", "{dir}/no/such/dir/t.jsonl"}, "", {"--trace"}},
+    {"ListenWithoutUi", {"--listen", "127.0.0.1:0"}, "", {"--listen", "--ui"}},
+    {"UiListenMalformed", {"--ui", "--listen", "8947"}, "", {"--listen", "HOST:PORT"}},
     // Flags CLI11 rejects before the command runs.
     {"UnknownFlag", {"--bogus"}, "", {"--bogus"}},
     {"NodesNotANumber", {"--nodes", "abc"}, "", {"--nodes", "abc"}},
@@ -265,6 +267,17 @@ const BadInput kBadInputs[] = {
     {"SwimRefusesCsv", {"--protocol", "swim", "--format", "csv"}, "", {"csv", "table", "json"}},
     {"SwimRefusesPlot", {"--protocol", "swim", "--plot", "{dir}/x.svg"}, "", {"--plot", "swim"}},
     {"SwimNodesTooMany", {"--protocol", "swim", "--nodes", "20000"}, "", {"nodes", "15000"}},
+    // The swim trace keeps every node's view of every member (sim/swim_trace.h).
+    {"SwimTraceOfMoreThan5000Nodes",
+     {"--protocol", "swim", "--nodes", "5001", "--trace", "{dir}/t.jsonl"},
+     "",
+     {"--trace", "5000", "5001"}},
+    // So does a heartbeat trace (sim/view_accuracy.h); the heartbeat protocol's own cap on
+    // nodes, the same 5,000, refuses a larger run before any trace is opened.
+    {"HeartbeatTraceOfMoreThan5000Nodes",
+     {"--protocol", "heartbeat", "--nodes", "5001", "--trace", "{dir}/t.jsonl"},
+     "",
+     {"nodes", "heartbeat", "5000", "5001"}},
     {"SwimReconnectTooShort",
      {"--protocol", "swim", "--reconnect", "500ms"},
      "",
@@ -693,6 +706,36 @@ TEST_F(SimCli, SwimSameCommandTwiceGivesByteIdenticalOutput) {
   }
   const Output table = run_ok({"sim", "--protocol", "swim", "--nodes", "12", "--duration", "30"});
   EXPECT_EQ(table.out.rfind("rumor sim --protocol swim: 12 nodes", 0), 0u) << table.out;
+}
+
+TEST_F(SimCli, SwimTraceStartsWithARunLineNamingTheProtocolSettingsAndArgs) {
+  const fs::path trace = dir_ / "t.jsonl";
+  const std::vector<std::string> args = {"sim", "--protocol", "swim",        "--nodes",
+                                         "12",  "--duration", "20s",         "--crash",
+                                         "3@5", "--trace",    trace.string()};
+  run_ok(args);
+  const auto lines = lines_of(rumor::testing_support::read_whole_file(trace));
+  ASSERT_FALSE(lines.empty());
+  const json run = json::parse(lines[0]);
+  EXPECT_EQ(run["ev"], "run");
+  EXPECT_EQ(run["protocol"], "swim");
+  EXPECT_EQ(run["nodes"], 12);
+  EXPECT_EQ(run["start"], "formed");
+  EXPECT_EQ(run["duration_s"], 20);
+  ASSERT_TRUE(run.contains("args") && run["args"].is_array()) << lines[0];
+  const std::vector<std::string> given = run["args"];
+  ASSERT_GE(given.size(), 8u);
+  EXPECT_EQ(std::vector<std::string>(given.begin(), given.begin() + 8),
+            std::vector<std::string>(args.begin() + 1, args.begin() + 9))
+      << "the arguments after `rumor sim`";
+  size_t rounds = 0, crashes = 0;
+  for (const std::string& line : lines) {
+    const json e = json::parse(line);
+    rounds += e["ev"] == "round";
+    crashes += e["ev"] == "crash";
+  }
+  EXPECT_EQ(rounds, 20u) << "one per 1 s probe interval";
+  EXPECT_EQ(crashes, 1u);
 }
 
 TEST_F(SimCli, SwimCheckerViolationExitsThreeWithTheSeedAndTheReplayLine) {

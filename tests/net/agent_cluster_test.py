@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Multi-process `rumor agent` clusters on loopback (tests/net): join, leave, kill -9, restart
-from the snapshot, tag propagation (HTTP and SIGHUP), bad input to every HTTP endpoint, and the
+from the snapshot, tag propagation (HTTP and SIGHUP), the dashboard and the endpoints it reads
+(stats, round-trip estimates, the event stream), bad input to every HTTP endpoint, and the
 one-line startup errors. Each test starts its own agents (profile "local": fast timers) on free
 ports in a temporary directory and kills them afterwards. Wall-clock tests: every wait is for an
 outcome, with a generous deadline, never a fixed sleep that decides the result.
@@ -10,6 +11,7 @@ usage: agent_cluster_test.py RUMOR_BINARY [unittest args]
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -92,6 +94,47 @@ class Agent:
     def log(self):
         with open(self.log_path, encoding="utf-8", errors="replace") as f:
             return f.read()
+
+
+class EventStream:
+    """A reader of an agent's GET /v1/events: (type, data) pairs, keepalives skipped."""
+
+    def __init__(self, agent, timeout_s):
+        self.conn = http.client.HTTPConnection("127.0.0.1", agent.http_port, timeout=timeout_s)
+        self.conn.request("GET", "/v1/events")
+        self.resp = self.conn.getresponse()
+
+    def next(self):
+        kind, data = None, None
+        while True:
+            line = self.resp.readline().decode()
+            if line == "":
+                raise AssertionError("the event stream ended")
+            line = line.rstrip("\n")
+            if line.startswith("event: "):
+                kind = line[len("event: "):]
+            elif line.startswith("data: "):
+                data = json.loads(line[len("data: "):])
+            elif line == "" and kind is not None:
+                return kind, data
+
+    def until(self, what, match, deadline_s):
+        """Every event read up to and including the first that match(type, data) accepts."""
+        seen = []
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            seen.append(self.next())
+            if match(*seen[-1]):
+                return seen
+        raise AssertionError(f"no {what} on the event stream within {deadline_s}s: {seen}")
+
+    def close(self):
+        self.conn.close()
+
+
+def about(kind, name):
+    """A matcher for EventStream.until: a member event of this type about this member."""
+    return lambda k, d: k == kind and d["member"]["name"] == name
 
 
 class Cluster:
@@ -212,23 +255,93 @@ class ClusterTest(unittest.TestCase):
             wait_for(f"a to log why it refused {name}", lambda w=words: w in a.log(), 15)
         self.assertEqual(set(a.members()), {"a"})
 
-    def test_event_stream_reports_a_failure(self):
+    def test_event_stream_carries_queries_refuted_suspicions_and_a_kill_as_suspect_then_failed(
+            self):
         a, b, c = self.three()
-        conn = http.client.HTTPConnection("127.0.0.1", a.http_port, timeout=FAILURE_DEADLINE_S)
-        conn.request("GET", "/v1/events")
-        resp = conn.getresponse()
-        self.assertEqual(resp.getheader("Content-Type"), "text/event-stream")
+        events = EventStream(a, FAILURE_DEADLINE_S)
+        self.addCleanup(events.close)
+        self.assertEqual(events.resp.getheader("Content-Type"), "text/event-stream")
+        # A query b sends reaches a, which shows it with its name, payload and asker.
+        status, text = b.request("POST", "/v1/query",
+                                 {"name": "uptime", "payload": "how long?", "timeout_ms": 300})
+        self.assertEqual(status, 200, text)
+        _, query = events.until("query", lambda k, d: k == "query", DEADLINE_S)[-1]
+        self.assertEqual((query["name"], query["payload"], query["from"]),
+                         ("uptime", "how long?", "b"))
+        self.assertIsInstance(query["id"], int)
+        # c stopped: suspected; c continued: it refutes, and a sees it alive again.
+        c.proc.send_signal(signal.SIGSTOP)
+        try:
+            _, suspect = events.until("c suspected", about("member-suspect", "c"),
+                                      FAILURE_DEADLINE_S)[-1]
+        finally:
+            c.proc.send_signal(signal.SIGCONT)
+        self.assertEqual(suspect["member"]["status"], "suspect")
+        _, alive = events.until("c's refutation", about("member-alive", "c"), DEADLINE_S)[-1]
+        self.assertEqual(alive["member"]["status"], "alive")
+        self.assertGreater(alive["member"]["incarnation"], suspect["member"]["incarnation"])
+        # c killed: suspected first (Lifeguard's suspicion), then failed.
         c.kill()
-        seen = ""
-        end = time.monotonic() + FAILURE_DEADLINE_S
-        while "event: member-failed" not in seen and time.monotonic() < end:
-            seen += resp.readline().decode()
-        conn.close()
-        self.assertIn("event: member-failed", seen)
-        self.assertIn('"name":"c"', seen)
+        seen = events.until("c failed", about("member-failed", "c"), FAILURE_DEADLINE_S)
+        kinds = [k for k, d in seen if d.get("member", {}).get("name") == "c"]
+        self.assertIn("member-suspect", kinds)
+        self.assertLess(kinds.index("member-suspect"), kinds.index("member-failed"))
 
-    def test_metrics_are_prometheus_text_with_the_promised_families(self):
+    def test_root_serves_the_dashboard_page_and_its_assets(self):
+        a = self.c.add("a")
+        conn = http.client.HTTPConnection("127.0.0.1", a.http_port, timeout=10)
+        conn.request("GET", "/")
+        resp = conn.getresponse()
+        page = resp.read().decode()
+        conn.close()
+        self.assertEqual(resp.status, 200)
+        self.assertTrue(resp.getheader("Content-Type").startswith("text/html"))
+        self.assertIn("<!doctype html>", page.lower())
+        assets = re.findall(r'(?:src|href)="\.?/?(assets/[^"]+)"', page)
+        self.assertTrue(assets, page)
+        for path in assets:
+            conn = http.client.HTTPConnection("127.0.0.1", a.http_port, timeout=10)
+            conn.request("GET", "/" + path)
+            resp = conn.getresponse()
+            body = resp.read()
+            conn.close()
+            self.assertEqual(resp.status, 200, path)
+            self.assertGreater(len(body), 0, path)
+            self.assertRegex(resp.getheader("Content-Type"), r"^text/(javascript|css)", path)
+        status, _ = a.request("GET", "/assets/no-such-file.js")
+        self.assertEqual(status, 404)
+
+    def test_metrics_and_stats_count_the_cluster_and_members_get_rtt_estimates(self):
         a, b, c = self.three()
+        # /v1/stats: the dashboard's counters, in the shape docs/web.md promises.
+        status, text = a.request("GET", "/v1/stats")
+        self.assertEqual(status, 200, text)
+        first = json.loads(text)
+        self.assertEqual(first["node"], "a")
+        self.assertLess(abs(first["time_ms"] - time.time() * 1000), 60000)
+        self.assertEqual(first["members"], {"alive": 3, "suspect": 0, "failed": 0, "left": 0})
+        self.assertLess(first["awareness"], first["awareness_max"])
+        self.assertEqual(set(first["protocol"]), {
+            "probes", "probe_acks", "indirect_probes", "nacks", "suspicions", "refutes",
+            "gossip_rounds", "push_pulls"})
+        self.assertEqual(set(first["queues"]), {
+            "broadcasts", "serf_broadcasts", "events", "event_subscribers"})
+        self.assertEqual(set(first["net"]), {
+            "packets_out", "packets_in", "bytes_out", "bytes_in", "streams_out", "streams_in"})
+        self.assertGreaterEqual(first["net"]["streams_in"], 2, "b's and c's joins")
+        wait_for("a's probe counters to grow", lambda: (lambda p: (
+            p["probes"] > first["protocol"]["probes"] and
+            p["probe_acks"] > first["protocol"]["probe_acks"]))(
+                json.loads(a.request("GET", "/v1/stats")[1])["protocol"]))
+        # /v1/members: a Vivaldi estimate to each other member once it acked a ping.
+        members = wait_for("rtt estimates to b and c", lambda: (lambda ms: ms if all(
+            isinstance(ms[n]["rtt_ms"], (int, float)) for n in ("b", "c")) else None)(
+                a.members()))
+        self.assertIsNone(members["a"]["rtt_ms"])
+        for n in ("b", "c"):
+            self.assertGreater(members[n]["rtt_ms"], 0, n)
+            self.assertLess(members[n]["rtt_ms"], 1000, n)
+        # /metrics: Prometheus text.
         text = wait_for("a ping and an ack counted", lambda: (lambda t: t if (
             'rumor_messages_sent_total{type="ping"}' in t and
             'rumor_message_bytes_received_total{type="ack"}' in t) else None)(
@@ -237,7 +350,8 @@ class ClusterTest(unittest.TestCase):
                        "rumor_probe_acks_total", "rumor_suspicions_total",
                        'rumor_messages_sent_total{type="ping"}',
                        'rumor_message_bytes_received_total{type="ack"}',
-                       'rumor_queue_depth{queue="broadcast"}', "rumor_awareness_score"):
+                       'rumor_queue_depth{queue="broadcast"}', "rumor_awareness_score",
+                       "rumor_gossip_rounds_total"):
             self.assertIn(family, text)
 
     def test_bad_input_to_every_endpoint_gets_a_clear_error_and_no_crash(self):

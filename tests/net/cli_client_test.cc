@@ -444,6 +444,19 @@ TEST_F(CliClient, MonitorTypeFilterKeepsOnlyTheNamedTypes) {
   EXPECT_EQ(o.out, "t1 member-join b 10.0.0.2:7946\nt3 member-failed b 10.0.0.2:7946\n");
 }
 
+TEST_F(CliClient, MonitorPrintsQueriesWithTheirAskerAndFiltersThemByType) {
+  agent_.stream_events(
+      {sse_event("member-join", "b", "10.0.0.2:7946", "t1"),
+       "event: query\ndata: {\"type\":\"query\",\"time\":\"t2\",\"id\":3,\"name\":\"uptime\","
+       "\"ltime\":2,\"payload\":\"how long?\",\"from\":\"b\"}\n\n",
+       "event: query\ndata: {\"type\":\"query\",\"time\":\"t3\",\"id\":4,\"name\":\"ping\","
+       "\"ltime\":3,\"payload\":\"\",\"from\":null}\n\n"});
+  agent_.start();
+  const Output o = run_against_agent({"monitor", "--type", "query"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "t2 query uptime from=b how long?\nt3 query ping from=? \n");
+}
+
 TEST_F(CliClient, MonitorRejectsAnUnknownEventType) {
   const Output o = run({"monitor", "--type", "member-join,member-dead"});
   expect_one_error_line(o, 2, "rumor monitor");

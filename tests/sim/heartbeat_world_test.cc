@@ -23,6 +23,7 @@
 #include "sim/heartbeat_world.h"
 #include "sim/sim_config.h"
 #include "sim/trace.h"
+#include "support/sim_fixtures.h"
 
 namespace rumor::sim {
 namespace {
@@ -563,6 +564,137 @@ TEST(HeartbeatPartition, ACutOffNodeThatRestartsAfterTheHealIsAliveAgainEverywhe
               everyone_but(kPartN, {kCut}))
         << what;
   }
+}
+
+// --- the trace's rounds: informed ---
+
+std::vector<json> trace_events(const std::string& trace) {
+  std::vector<json> out;
+  std::istringstream in(trace);
+  for (std::string line; std::getline(in, line);)
+    out.push_back(json::parse(line));
+  return out;
+}
+
+std::vector<uint64_t> traced_informed(const std::string& trace) {
+  std::vector<uint64_t> out;
+  for (const json& e : trace_events(trace)) {
+    if (e["ev"] == "round") out.push_back(e["informed"].get<uint64_t>());
+  }
+  return out;
+}
+
+// Replays a trace the way a viewer would, with no bookkeeping beyond a status matrix: the
+// `informed` of every round, recomputed from scratch over every pair of members (the running
+// members whose view holds every other running member alive and no other one alive or suspect;
+// sim/view_accuracy.h). Every member runs from time 0 knowing nobody; a crash stops it and a
+// restart runs it again knowing nobody. A leave is not a trace line: it stops its member from
+// the config's time on (after the round line at that very time, which the world writes first).
+std::vector<uint64_t> replay_informed(const std::string& trace, const SimConfig& c) {
+  const uint32_t n = c.nodes;
+  std::vector<std::vector<std::string>> view(n, std::vector<std::string>(n, "unknown"));
+  std::vector<bool> crashed(n, false);
+  std::vector<uint64_t> out;
+  for (const json& e : trace_events(trace)) {
+    const std::string ev = e["ev"];
+    if (ev == "status") {
+      std::string s = e["status"];
+      if (s == "joined") s = "alive";
+      view[e["node"].get<uint32_t>()][e["about"].get<uint32_t>()] = s;
+    } else if (ev == "crash") {
+      crashed[e["node"].get<uint32_t>()] = true;
+    } else if (ev == "restart") {
+      const auto i = e["node"].get<uint32_t>();
+      crashed[i] = false;
+      view[i].assign(n, "unknown");
+    } else if (ev == "round") {
+      const double t = e["t"];
+      auto running = [&](uint32_t i) {
+        if (crashed[i]) return false;
+        for (const Leave& l : c.leaves) {
+          if (l.node == i && l.at * kIntervalMs < t) return false;
+        }
+        return true;
+      };
+      out.push_back(testing::count_accurate_views(view, running));
+    }
+  }
+  return out;
+}
+
+TEST(HeartbeatTrace, RoundInformedEqualsAReplayAndIsEverySurvivorOnceAllDeclaredTheCrashDead) {
+  constexpr uint32_t kN = 30;
+  constexpr uint32_t kVictim = 7;
+  constexpr uint32_t kCrashAt = 30;
+  for (Timing timing : {Timing::kRounds, Timing::kAsync}) {
+    SimConfig c = make_config(kN, 2, timing);
+    c.crashes.push_back(Crash{kVictim, kCrashAt, std::nullopt});
+    const Outcome r = simulate(c, GossipMode::kPushPull);
+    const std::string what = describe(GossipMode::kPushPull, c);
+    const std::vector<uint64_t> informed = traced_informed(r.trace);
+    ASSERT_EQ(informed.size(), r.result.rounds_run) << what;
+    EXPECT_EQ(informed, replay_informed(r.trace, c)) << what;
+    ASSERT_TRUE(r.result.converged_s.has_value()) << what;
+    ASSERT_LT(*r.result.converged_s, kCrashAt * kIntervalS) << what;
+    ASSERT_EQ(r.result.false_suspicions, 0u) << what;
+    ASSERT_EQ(r.result.detections.size(), 1u) << what;
+    const DetectionStats& d = r.result.detections[0];
+    ASSERT_EQ(d.observers_dead, kN - 1) << what;
+    ASSERT_TRUE(d.all_dead_s.has_value()) << what;
+    // Round k ends at k intervals, and is written before the events at that very time.
+    EXPECT_EQ(informed[kCrashAt - 1], kN) << what << ": converged, the crash not yet happened";
+    EXPECT_EQ(informed[kCrashAt], 0u) << what << ": every survivor still holds the victim alive";
+    const double all_dead_ms = (kCrashAt + *d.all_dead_s / kIntervalS) * kIntervalMs;
+    for (size_t k = kCrashAt; k < informed.size(); ++k) {
+      const double t = static_cast<double>(k + 1) * kIntervalMs;
+      if (t <= all_dead_ms) {
+        EXPECT_LT(informed[k], kN - 1) << what << " round " << k + 1 << ": someone still errs";
+      } else {
+        EXPECT_EQ(informed[k], kN - 1) << what << " round " << k + 1 << ": all declared it dead";
+      }
+    }
+  }
+}
+
+TEST(HeartbeatTrace, RoundInformedEqualsAReplayThroughRestartsLeavesPartitionsAndLoss) {
+  // Node 5 crashes and comes back; node 11 leaves; node 9 is cut off (each side declares the
+  // other dead, for good in this generation) and, after the heal, restarts.
+  constexpr uint32_t kN = 30;
+  for (Timing timing : {Timing::kRounds, Timing::kAsync}) {
+    SimConfig c = make_config(kN, 6, timing);
+    c.loss = 0.05;
+    c.crashes.push_back(Crash{5, 20, 50});
+    c.leaves.push_back(Leave{11, 30});
+    c.partitions.push_back(cut_off({9}, 60, 90));
+    c.crashes.push_back(Crash{9, 95, 97});
+    const Outcome r = simulate(c, GossipMode::kPushPull);
+    const std::string what = describe(GossipMode::kPushPull, c);
+    const std::vector<uint64_t> informed = traced_informed(r.trace);
+    ASSERT_EQ(informed.size(), r.result.rounds_run) << what;
+    EXPECT_EQ(informed, replay_informed(r.trace, c)) << what;
+    const std::vector<json> events = trace_events(r.trace);
+    size_t restarts = 0;
+    for (const json& e : events)
+      restarts += e["ev"] == "restart";
+    EXPECT_EQ(restarts, 2u) << what;
+    // Over the partition, node 9's view and everyone's view of it are wrong.
+    EXPECT_EQ(informed[80], 0u) << what;
+    // At the end every member but the leaver runs, and every view is accurate again.
+    EXPECT_EQ(informed.back(), kN - 1) << what;
+  }
+}
+
+TEST(HeartbeatTrace, TracingDoesNotChangeTheRun) {
+  SimConfig c = make_config(40, 17, Timing::kAsync);
+  c.loss = 0.05;
+  c.duplicate = 0.02;
+  c.partitions.push_back(cut_off({1, 2, 3, 4, 5}, 20, 40));
+  c.crashes.push_back(Crash{7, 25, 45});
+  c.leaves.push_back(Leave{9, 30});
+  c.max_rounds = 80;
+  const HeartbeatResult plain = run_heartbeat(c, GossipMode::kPushPull, RunOptions{});
+  EXPECT_EQ(first_difference(plain, simulate(c, GossipMode::kPushPull).result), "")
+      << describe(GossipMode::kPushPull, c);
 }
 
 }  // namespace

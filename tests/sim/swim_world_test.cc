@@ -18,23 +18,14 @@
 #include "sim/sim_config.h"
 #include "sim/swim_world.h"
 #include "sim/trace.h"
+#include "support/sim_fixtures.h"
 
 namespace rumor::sim {
 namespace {
 
 using json = nlohmann::json;
 
-SimConfig swim_config(uint32_t nodes, uint64_t seed, double duration_s) {
-  SimConfig c;
-  c.protocol = Protocol::kSwim;
-  c.nodes = nodes;
-  c.seed = seed;
-  c.swim.duration_s = duration_s;
-  c.latency.dist = LatencyModel::Dist::kUniform;
-  c.latency.a_ms = 1;
-  c.latency.b_ms = 10;
-  return c;
-}
+using testing::swim_config;
 
 SwimResult simulate(const SimConfig& c, TraceSink* trace = nullptr) {
   const Status s = c.validate();

@@ -453,6 +453,7 @@ bool SwimNode::has_broadcasts() const {
 // gossip_to_the_dead_time), each a packet of the broadcasts that fit; stops when none are left.
 // Gossip carries a CRC to members that understand it (protocol max >= 5).
 void SwimNode::gossip(Time now) {
+  ++stats_.gossip_rounds;
   random_members(
       config_.gossip_nodes,
       [this, now](const SwimMember& m) {

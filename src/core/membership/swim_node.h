@@ -140,6 +140,7 @@ struct SwimStats {
   uint64_t packets_received = 0;
   uint64_t messages_received = 0;   // inner messages, after unwrapping compounds
   uint64_t push_pulls = 0;          // push-pull exchanges completed (either side)
+  uint64_t gossip_rounds = 0;       // gossip ticks that found news to send (idle ones skip)
   uint64_t push_pulls_refused = 0;  // not merged: protocol versions out of the cluster's range
   uint64_t ignored = 0;             // well-formed but ignored (stale, wrong target, unexpected)
   uint64_t members_refused = 0;     // new members beyond max_members or a full directory

@@ -324,6 +324,18 @@ TEST(SwimNode, GossipRoundsAreAtMostOnePerIntervalEvenWhenNewsKeepsComing) {
   EXPECT_EQ(net.node(0).poll_timeout(), t + lan().gossip_interval);
 }
 
+TEST(SwimNode, GossipRoundsCountOnlyTicksThatHadNewsToSend) {
+  SwimTestNet net(2, lan());
+  net.run_for(Duration::seconds(2));
+  const uint64_t before = net.node(0).stats().gossip_rounds;
+  EXPECT_GT(before, 0u) << "the start's alive messages went out in gossip rounds";
+  net.run_for(Duration::seconds(10));
+  EXPECT_EQ(net.node(0).stats().gossip_rounds, before) << "50 idle ticks are not rounds";
+  ASSERT_TRUE(net.node(0).set_meta(net.now(), std::vector<uint8_t>{1}));
+  net.run_for(lan().gossip_interval / 2);
+  EXPECT_EQ(net.node(0).stats().gossip_rounds, before + 1);
+}
+
 TEST(SwimNode, WithoutEagerGossipNewsWaitsForTheNextTickOfTheFixedPhase) {
   SwimConfig c = lan();
   c.eager_gossip = false;

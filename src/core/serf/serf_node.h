@@ -101,7 +101,8 @@ struct SerfEvent {
   std::vector<uint8_t> payload;
   bool coalesce = false;
   uint64_t query_id = 0;  // this node's handle of the query
-  std::string from;       // kQueryAck, kQueryResponse: the answering member
+  std::string from;       // kQueryAck, kQueryResponse: the answering member; kQuery: the
+                          // asking node (its SourceNode; empty when the query did not say)
   Time deadline;          // kQuery: answer before this
 };
 
