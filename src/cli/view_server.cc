@@ -98,6 +98,25 @@ struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
 
+// The body's fault plan as the run lines' "faults": a scenario's fields, as read (ranges
+// expanded, a null "heal" or "restart" left out), so a page can post it again as it is.
+json faults_json(const sim::SimConfig& plan) {
+  json crashes = json::array();
+  for (const sim::Crash& c : plan.crashes) {
+    json o = {{"node", c.node}, {"at", c.at}};
+    if (c.restart) o["restart"] = *c.restart;
+    crashes.push_back(std::move(o));
+  }
+  json partitions = json::array();
+  for (const sim::Partition& p : plan.partitions) {
+    json o = {{"groups", p.groups}, {"start", p.start}};
+    if (p.heal) o["heal"] = *p.heal;
+    if (p.one_way) o["one_way"] = true;
+    partitions.push_back(std::move(o));
+  }
+  return json{{"crashes", std::move(crashes)}, {"partitions", std::move(partitions)}};
+}
+
 // One run's events being streamed: the open trace file and the bytes still to send.
 struct EventStream {
   std::unique_ptr<std::FILE, FileCloser> file;
@@ -118,6 +137,7 @@ struct ViewServer::Run {
 struct ViewServer::SimJob {
   ParsedSim parsed;
   std::vector<std::string> args;
+  std::string faults;  // the body's fault plan, for the run lines' "faults"; empty: none
 };
 
 struct ViewServer::SimOutcome {
@@ -438,6 +458,9 @@ void ViewServer::post_sim(const httplib::Request& req, httplib::Response& res) {
     if (message.starts_with(prefix)) message.erase(0, prefix.size());
     return error(res, 400, message);
   }
+  if (!fault_plan.crashes.empty() || !fault_plan.partitions.empty()) {
+    job.faults = faults_json(fault_plan).dump(-1, ' ', false, json::error_handler_t::replace);
+  }
   auto parsed = parse_sim_args(job.args);
   if (!parsed) return error(res, 400, parsed.message());
   job.parsed = std::move(*parsed);
@@ -496,6 +519,7 @@ ViewServer::SimOutcome ViewServer::run_job(const SimJob& job) {
   if (!out) return discard({500, "cannot write " + path, {}});
   sim::TraceSink sink(out);
   sink.set_args(job.args);
+  if (!job.faults.empty()) sink.set_faults(job.faults);
   AbortWatch watch(stopping_, out, limits_.max_sim_trace_bytes);
   sim::RunOptions options;
   options.trace = &sink;

@@ -107,6 +107,7 @@ class HeartbeatWorld {
   HeartbeatResult result_;
   // Only when a trace is written: the views behind its rounds' `informed` (view_accuracy.h).
   std::unique_ptr<ViewAccuracy> views_;
+  uint64_t messages_at_round_ = 0;  // messages_total when the last round line was written
 };
 
 HeartbeatWorld::HeartbeatWorld(const SimConfig& config, core::GossipMode mode,
@@ -302,7 +303,10 @@ HeartbeatResult HeartbeatWorld::run() {
       }
       check_converged(at_round(next_round_));
       if (options_.trace) {
-        options_.trace->round(at_round(next_round_), next_round_, views_->informed(), 0);
+        // The messages sent since the previous round line: the trace's send lines between them.
+        options_.trace->round(at_round(next_round_), next_round_, views_->informed(),
+                              result_.messages_total - messages_at_round_);
+        messages_at_round_ = result_.messages_total;
       }
       if (options_.progress) {
         options_.progress->on_round(next_round_, max_rounds, live, config_.nodes);
@@ -347,7 +351,12 @@ HeartbeatResult HeartbeatWorld::run() {
         if (down_[n] || leaving_[n]) break;
         leaving_[n] = 1;
         active_leave_[n] = static_cast<int32_t>(ev.index);
-        if (views_) views_->stop(n);
+        if (options_.trace) {
+          // Written before the leave's own messages and events, and where ViewAccuracy stops
+          // counting n as running, so a reader of the trace can tell the same.
+          options_.trace->leave(ev.at, n);
+          views_->stop(n);
+        }
         nodes_[n]->leave(ev.at);
         drain(n, ev.at);
         push(ev.at + hb_.gossip.interval * kLeaveGraceIntervals, Event::Kind::kStop, n);

@@ -22,8 +22,9 @@
 //   - messages and bytes per node per interval.
 // The same seed gives the same run, bit for bit.
 //
-// Traced (RunOptions::trace), a run writes every message, status event, fault and round; a
-// round's `informed` is the number of running nodes whose view is accurate, counted by a
+// Traced (RunOptions::trace), a run writes every message, status event, fault, leave (where the
+// leaver stops counting as running) and round; a round's `messages` are those sent since the
+// previous round, its `informed` the number of running nodes whose view is accurate, counted by a
 // ViewAccuracy (view_accuracy.h) the world keeps only then, from the status events, crashes,
 // restarts and leaves (every node starts at time 0 knowing nobody). Its n x n views fit, since
 // the heartbeat protocol allows at most kMaxViewAccuracyNodes nodes (SimConfig::validate()).

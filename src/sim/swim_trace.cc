@@ -74,22 +74,24 @@ void SwimTrace::member_event(uint32_t node, const core::SwimEvent& e) {
   views_.set(node, e.member, *now);
 }
 
-void SwimTrace::up(uint32_t node) {
+void SwimTrace::start(Time t, uint32_t node) {
+  sink_.start(t, node);
   views_.start(node);
-}
-
-void SwimTrace::down(uint32_t node) {
-  views_.stop(node);
 }
 
 void SwimTrace::restart(Time t, uint32_t node, uint32_t generation) {
   sink_.restart(t, node, generation);
-  up(node);
+  views_.start(node);
 }
 
 void SwimTrace::crash(Time t, uint32_t node) {
   sink_.crash(t, node);
-  down(node);
+  views_.stop(node);
+}
+
+void SwimTrace::leave(Time t, uint32_t node) {
+  sink_.leave(t, node);
+  views_.stop(node);
 }
 
 uint64_t SwimTrace::informed() const {

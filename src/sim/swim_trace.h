@@ -5,8 +5,9 @@
 // The world calls it only when a trace is being written (it holds none otherwise, so an
 // untraced run pays nothing). It writes the run line, every message with its memberlist type
 // and when it arrives (or its drop), every member event a node emits as a "status" with the
-// incarnation the node holds, crashes and restarts, and once per probe interval a "round" with
-// the messages sent in that interval and `informed`: the running members whose view is
+// incarnation the node holds, crashes and restarts, starts (--start join) and leaves (when a
+// member begins to leave, the moment it stops counting as running), and once per probe interval a
+// "round" with the messages sent in that interval and `informed`: the running members whose view is
 // accurate, as ViewAccuracy (view_accuracy.h) defines and counts it from the status events
 // written ("updated" changes nothing; "reaped" only forgets a failed or left member, which
 // counts the same as holding it failed, so neither is written), crashes, restarts, starts and
@@ -54,12 +55,12 @@ class SwimTrace {
                std::span<const uint8_t> bytes);
   // A member event `node` emitted about another member.
   void member_event(uint32_t node, const core::SwimEvent& e);
-  // `node` starts, for the first time (--start join) or after a crash.
-  void up(uint32_t node);
+  // `node` starts for the first time (--start join).
+  void start(Time t, uint32_t node);
   void restart(Time t, uint32_t node, uint32_t generation);
   void crash(Time t, uint32_t node);
-  // `node` stops being a running member (it leaves, or crashes).
-  void down(uint32_t node);
+  // `node` begins to leave gracefully: it is no running member from here on.
+  void leave(Time t, uint32_t node);
   // Writes the round events of every probe interval that ended before `t`; `messages` is the
   // number of messages sent so far.
   void advance(Time t, uint64_t messages);

@@ -662,7 +662,7 @@ SwimResult SwimWorld::run() {
         if (active_crash_[i] >= 0) break;  // crashed before it started
         start_node(i, ev.at, 1);
         checkers_.up(ev.at, i);
-        if (trace_) trace_->up(i);
+        if (trace_) trace_->start(ev.at, i);
         after_call(i, ev.at);
         if (i != 0) {
           const Address seed = swim_address(0);
@@ -684,7 +684,7 @@ SwimResult SwimWorld::run() {
         checkers_.down(ev.at, i, *nodes_[i]);
         set_live_count(ev.at, -1);
         leaving_[i] = 1;
-        if (trace_) trace_->down(i);
+        if (trace_) trace_->leave(ev.at, i);
         const Time t = node_time(i, ev.at);
         nodes_[i]->leave(t);
         after_call(i, t);

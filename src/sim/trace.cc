@@ -82,6 +82,7 @@ void TraceSink::end_run() {
       out_ << (i == 0 ? "\"" : ",\"") << json_escape((*args_)[i]) << '"';
     out_ << ']';
   }
+  if (faults_) out_ << ",\"faults\":" << *faults_;
   out_ << "}\n";
 }
 
@@ -175,6 +176,16 @@ void TraceSink::crash(Time t, uint32_t node) {
 void TraceSink::restart(Time t, uint32_t node, uint32_t generation) {
   begin(t, "restart");
   out_ << ",\"node\":" << node << ",\"gen\":" << generation << "}\n";
+}
+
+void TraceSink::leave(Time t, uint32_t node) {
+  begin(t, "leave");
+  out_ << ",\"node\":" << node << "}\n";
+}
+
+void TraceSink::start(Time t, uint32_t node) {
+  begin(t, "start");
+  out_ << ",\"node\":" << node << "}\n";
 }
 
 void TraceSink::partition(Time t, bool start, size_t index) {

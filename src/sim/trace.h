@@ -8,6 +8,7 @@
 //       mode, timing, fanout, detector; swim: profile, lifeguard, start, probe_interval_ms,
 //       gossip_interval_ms, duration_s, and mode "swim", timing "async" for older readers);
 //       "args" (the command line after `rumor sim`) only when set_args() was called
+//       and "faults" (an object) only when set_faults() was called
 //   {"ev":"write", "node", "origin", "key", "gen", "counter"}        the update is written
 //   {"ev":"send", "from", "to", "type", "bytes"}                      a message leaves a node;
 //       swim adds "arrive" (when it reaches `to`) unless it is dropped as it leaves
@@ -18,11 +19,15 @@
 //                                                (heartbeat; swim adds "inc", the incarnation
 //                                                node holds for about)
 //   {"ev":"crash", "node"} / {"ev":"restart", "node", "gen"}
+//   {"ev":"leave", "node"}   node begins to leave gracefully (heartbeat, swim): from here on it
+//                            is no running member (sim/view_accuracy.h)
+//   {"ev":"start", "node"}   node starts (swim with start "join"; heartbeat members and a formed
+//                            swim cluster all run from time 0, so no line says so)
 //   {"ev":"partition", "state": "start"|"heal", "index"}
 //   {"ev":"round", "round", "informed", "messages"}   end of a round (rounds timing), interval
 //                                                     (async) or swim probe interval; informed:
 //       the nodes holding the update (gossip), the running members whose view is accurate
-//       (heartbeat, swim: sim/view_accuracy.h)
+//       (heartbeat, swim: sim/view_accuracy.h); messages: those sent since the previous round
 // The simulator only writes to the TraceSink a driver hands it; a null sink costs nothing.
 #pragma once
 
@@ -58,6 +63,9 @@ class TraceSink {
   // The command line's arguments after `rumor sim`, written into every later run line as
   // "args", so a viewer can show and re-run it. Not called: no "args".
   void set_args(std::vector<std::string> args) { args_ = std::move(args); }
+  // A JSON object (the caller's, written as it is) put into every later run line as "faults":
+  // the viewer's fault plan of a re-run (docs/web.md). Not called: no "faults".
+  void set_faults(std::string json_object) { faults_ = std::move(json_object); }
 
   void gossip_run(uint32_t nodes, std::string_view mode, uint64_t seed, std::string_view timing,
                   uint32_t fanout, uint32_t origin, std::string_view key);
@@ -76,6 +84,8 @@ class TraceSink {
   void status(Time t, uint32_t node, uint32_t about, std::string_view status, uint32_t inc);
   void crash(Time t, uint32_t node);
   void restart(Time t, uint32_t node, uint32_t generation);
+  void leave(Time t, uint32_t node);
+  void start(Time t, uint32_t node);
   void partition(Time t, bool start, size_t index);
   void round(Time t, uint32_t round, uint64_t informed, uint64_t messages);
 
@@ -85,6 +95,7 @@ class TraceSink {
   void end_run();
   std::ostream& out_;
   std::optional<std::vector<std::string>> args_;
+  std::optional<std::string> faults_;
 };
 
 // JSON string escaping for keys and values written into traces and reports.

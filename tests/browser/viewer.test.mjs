@@ -1,10 +1,12 @@
 // The simulator viewer in Chromium against `rumor view`: a gossip trace scrubbed to the end (every
 // node informed, in the status line and in the node colours), one round back (fewer informed, as
 // many as the simulator counted at that round), a node's details on a click, a re-run with a
-// crash from the page appearing beside the original in the comparison, and a refused re-run
-// showing the server's error. Then a swim trace with a crash: the crashed member failed in every
-// live view at the end, the page's count of accurate views equal to the simulator's at every
-// probe interval, and a node's member table saying so.
+// crash from the page appearing beside the original in the comparison, a re-run of that re-run
+// keeping its crash, and a refused re-run showing the server's error. Then a swim trace with a
+// crash: the crashed member failed in every live view at the end, the page's count of accurate views equal to the simulator's at every
+// probe interval, and a node's member table saying so. Last, a swim run whose members join one by
+// one and two of which leave, and a heartbeat run with a leave: the page's accurate views equal
+// the simulator's `informed` at every interval, the leaves spreading included.
 //
 // usage: node --test tests/browser/viewer.test.mjs
 // (RUMOR_BIN: the rumor binary; RUMOR_WEB_DIR, when set, makes `rumor view` serve a Vite build
@@ -261,6 +263,23 @@ test('gossip: scrub, step, node details, re-run with a crash and compare', async
     assert.match(await rows.nth(3).textContent(), /partition 0-9 \| 10-299 @1-3/);
     await page.click('[data-testid="plan"] button');
 
+    // A re-run of the re-run with the crash (#1): its plan starts with that crash, and a
+    // partition added to it gives a run with both, in its header and in the table.
+    await page.selectOption('[data-testid="run-select"]', '1');
+    await page.waitForFunction(() => window.__viewer.loadedId === 1, null, { timeout: DEADLINE_MS });
+    assert.match(await page.textContent('[data-testid="plan"]'), new RegExp(`node ${node} at 2`));
+    await page.fill('[data-testid="part-a"]', '0-9');
+    await page.fill('[data-testid="part-start"]', '1');
+    await page.fill('[data-testid="part-heal"]', '3');
+    await page.click('[data-testid="part-add"]');
+    await rerun(page, 5);
+    const derived = (await (await fetch(`${server.url}api/runs`)).json()).runs[4].header;
+    assert.deepEqual(derived.faults.crashes, [{ node, at: 2 }]);
+    assert.equal(derived.faults.partitions.length, 1);
+    assert.match(await rows.nth(4).textContent(), new RegExp(`crash ${node}@2; partition 0-9 \\| 10-299 @1-3`));
+    await page.click('[data-testid="plan"] button');
+    await page.click('[data-testid="plan"] button');
+
     // A re-run the server refuses shows its error text.
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.fill('[data-testid="overrides"]', '--mode bogus');
@@ -333,5 +352,44 @@ test('swim: a crashed member ends failed in every live view', async () => {
   } finally {
     await page.close();
     await server.stop();
+  }
+});
+
+// The page's accurate views at the end of every interval, against the trace's `informed`.
+async function accurateMismatches(page) {
+  return page.evaluate(() => {
+    const { tl } = window.__viewer;
+    const st = tl.store;
+    const out = [];
+    for (const i of st.roundIndex) {
+      tl.seek(i + 1);
+      if (tl.state.accurate !== st.d[i]) out.push(`interval ${st.c[i]}: ${tl.state.accurate} != ${st.d[i]}`);
+    }
+    return out;
+  });
+}
+
+test('swim join and heartbeat with leaves: accurate views equal informed while the leaves spread', async () => {
+  const runs = [
+    ['swim-leave.jsonl', ['--protocol', 'swim', '--nodes', '30', '--start', 'join', '--leave', '3@5',
+      '--leave', '12@9', '--loss', '0.05', '--duration', '30s', '--seed', '4']],
+    ['heartbeat-leave.jsonl', ['--protocol', 'heartbeat', '--nodes', '30', '--leave', '7@20',
+      '--timing', 'async', '--max-rounds', '50', '--seed', '4']],
+  ];
+  for (const [name, args] of runs) {
+    const trace = join(dir, name);
+    sim(args, trace);
+    const server = await view(trace);
+    const page = await browser.context.newPage();
+    const errors = watchPageErrors(page);
+    try {
+      await openViewer(page, server.url);
+      await scrubTo(page, 'end');
+      assert.deepEqual(await accurateMismatches(page), [], name);
+      assert.deepEqual(errors, [], name);
+    } finally {
+      await page.close();
+      await server.stop();
+    }
   }
 });

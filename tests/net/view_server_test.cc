@@ -248,6 +248,60 @@ TEST_F(ViewServerTest, PostSimWithACrashAddsARunWhoseArgsAndCrashEventAreRight) 
   ASSERT_EQ(partitions.size(), 2u);
   EXPECT_EQ(partitions[0]["state"], "start");
   EXPECT_EQ(partitions[1]["state"], "heal");
+  EXPECT_EQ(run["header"]["faults"],
+            json({{"crashes", body["crashes"]}, {"partitions", body["partitions"]}}));
+}
+
+// A re-run from a re-run: its header's args and faults posted again, plus one more fault, give a
+// run with both, in its events and in its header.
+TEST_F(ViewServerTest, PostSimRecordsTheFaultPlanSoARerunOfARerunKeepsIt) {
+  start();
+  const json first = {{"args", {"--nodes", "30", "--seed", "4", "--max-rounds", "10"}},
+                      {"crashes", {{{"node", 3}, {"at", 2}, {"restart", nullptr}}}}};
+  auto res = post_sim(first.dump());
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  json runs = get_json("/api/runs")["runs"];
+  ASSERT_EQ(runs.size(), 3u);
+  const json header = runs[2]["header"];
+  EXPECT_EQ(header["args"], first["args"]);
+  // As read: the null "restart" is left out, and an empty list is still there.
+  const json crash = {{"node", 3}, {"at", 2}};
+  EXPECT_EQ(header["faults"], json({{"crashes", {crash}}, {"partitions", json::array()}}));
+
+  json second = {{"args", header["args"]},
+                 {"crashes", header["faults"]["crashes"]},
+                 {"partitions", header["faults"]["partitions"]}};
+  second["partitions"].push_back(
+      {{"groups", {{{{"from", 0}, {"to", 4}}}}}, {"start", 1}, {"heal", 3}});
+  res = post_sim(second.dump());
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body), json({{"runs", {3}}}));
+  runs = get_json("/api/runs")["runs"];
+  ASSERT_EQ(runs.size(), 4u);
+  const json& run = runs[3];
+  EXPECT_EQ(run["header"]["args"], first["args"]);
+  const json partition = {{"groups", {{0, 1, 2, 3, 4}}}, {"start", 1}, {"heal", 3}};
+  EXPECT_EQ(run["header"]["faults"], json({{"crashes", {crash}}, {"partitions", {partition}}}));
+
+  auto events = client_->Get("/api/runs/3/events");
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->status, 200);
+  std::vector<json> crashes, partitions;
+  for (const std::string& line : lines_of(events->body)) {
+    const json e = json::parse(line);
+    if (e["ev"] == "crash") crashes.push_back(e);
+    if (e["ev"] == "partition") partitions.push_back(e);
+  }
+  ASSERT_EQ(crashes.size(), 1u);
+  EXPECT_EQ(crashes[0]["node"], 3);
+  EXPECT_DOUBLE_EQ(crashes[0]["t"].get<double>(), 2000.0);
+  ASSERT_EQ(partitions.size(), 2u);
+  EXPECT_EQ(partitions[0]["state"], "start");
+  EXPECT_DOUBLE_EQ(partitions[0]["t"].get<double>(), 1000.0);
+  EXPECT_EQ(partitions[1]["state"], "heal");
+  EXPECT_DOUBLE_EQ(partitions[1]["t"].get<double>(), 3000.0);
 }
 
 TEST_F(ViewServerTest, PostSimOfSwimAddsOneRunPerSeed) {
@@ -261,6 +315,7 @@ TEST_F(ViewServerTest, PostSimOfSwimAddsOneRunPerSeed) {
   const json runs = get_json("/api/runs")["runs"];
   ASSERT_EQ(runs.size(), 4u);
   EXPECT_EQ(runs[2]["header"]["protocol"], "swim");
+  EXPECT_FALSE(runs[2]["header"].contains("faults"));  // no fault plan posted
   EXPECT_EQ(runs[3]["header"]["seed"], runs[2]["header"]["seed"].get<uint64_t>() + 1);
 }
 

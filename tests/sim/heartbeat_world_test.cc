@@ -584,42 +584,10 @@ std::vector<uint64_t> traced_informed(const std::string& trace) {
   return out;
 }
 
-// Replays a trace the way a viewer would, with no bookkeeping beyond a status matrix: the
-// `informed` of every round, recomputed from scratch over every pair of members (the running
-// members whose view holds every other running member alive and no other one alive or suspect;
-// sim/view_accuracy.h). Every member runs from time 0 knowing nobody; a crash stops it and a
-// restart runs it again knowing nobody. A leave is not a trace line: it stops its member from
-// the config's time on (after the round line at that very time, which the world writes first).
-std::vector<uint64_t> replay_informed(const std::string& trace, const SimConfig& c) {
-  const uint32_t n = c.nodes;
-  std::vector<std::vector<std::string>> view(n, std::vector<std::string>(n, "unknown"));
-  std::vector<bool> crashed(n, false);
-  std::vector<uint64_t> out;
-  for (const json& e : trace_events(trace)) {
-    const std::string ev = e["ev"];
-    if (ev == "status") {
-      std::string s = e["status"];
-      if (s == "joined") s = "alive";
-      view[e["node"].get<uint32_t>()][e["about"].get<uint32_t>()] = s;
-    } else if (ev == "crash") {
-      crashed[e["node"].get<uint32_t>()] = true;
-    } else if (ev == "restart") {
-      const auto i = e["node"].get<uint32_t>();
-      crashed[i] = false;
-      view[i].assign(n, "unknown");
-    } else if (ev == "round") {
-      const double t = e["t"];
-      auto running = [&](uint32_t i) {
-        if (crashed[i]) return false;
-        for (const Leave& l : c.leaves) {
-          if (l.node == i && l.at * kIntervalMs < t) return false;
-        }
-        return true;
-      };
-      out.push_back(testing::count_accurate_views(view, running));
-    }
-  }
-  return out;
+// The informed of every round line, rebuilt from the trace's own lines (support/sim_fixtures.h):
+// its status, crash, restart and leave lines, every member starting at time 0 knowing nobody.
+std::vector<uint64_t> replay_informed(const std::string& trace) {
+  return testing::replay_informed(trace_events(trace));
 }
 
 TEST(HeartbeatTrace, RoundInformedEqualsAReplayAndIsEverySurvivorOnceAllDeclaredTheCrashDead) {
@@ -633,7 +601,7 @@ TEST(HeartbeatTrace, RoundInformedEqualsAReplayAndIsEverySurvivorOnceAllDeclared
     const std::string what = describe(GossipMode::kPushPull, c);
     const std::vector<uint64_t> informed = traced_informed(r.trace);
     ASSERT_EQ(informed.size(), r.result.rounds_run) << what;
-    EXPECT_EQ(informed, replay_informed(r.trace, c)) << what;
+    EXPECT_EQ(informed, replay_informed(r.trace)) << what;
     ASSERT_TRUE(r.result.converged_s.has_value()) << what;
     ASSERT_LT(*r.result.converged_s, kCrashAt * kIntervalS) << what;
     ASSERT_EQ(r.result.false_suspicions, 0u) << what;
@@ -671,7 +639,7 @@ TEST(HeartbeatTrace, RoundInformedEqualsAReplayThroughRestartsLeavesPartitionsAn
     const std::string what = describe(GossipMode::kPushPull, c);
     const std::vector<uint64_t> informed = traced_informed(r.trace);
     ASSERT_EQ(informed.size(), r.result.rounds_run) << what;
-    EXPECT_EQ(informed, replay_informed(r.trace, c)) << what;
+    EXPECT_EQ(informed, replay_informed(r.trace)) << what;
     const std::vector<json> events = trace_events(r.trace);
     size_t restarts = 0;
     for (const json& e : events)
@@ -681,6 +649,66 @@ TEST(HeartbeatTrace, RoundInformedEqualsAReplayThroughRestartsLeavesPartitionsAn
     EXPECT_EQ(informed[80], 0u) << what;
     // At the end every member but the leaver runs, and every view is accurate again.
     EXPECT_EQ(informed.back(), kN - 1) << what;
+  }
+}
+
+TEST(HeartbeatTrace, ALeaveLineAtTheLeavesTimePrecedesEveryLeftStatusAboutTheLeaver) {
+  constexpr uint32_t kN = 24;
+  constexpr uint32_t kLeaver = 11;
+  constexpr uint32_t kLeaveAt = 30;
+  for (Timing timing : {Timing::kRounds, Timing::kAsync}) {
+    SimConfig c = make_config(kN, 8, timing);
+    c.leaves.push_back(Leave{kLeaver, kLeaveAt});
+    c.max_rounds = 60;
+    const Outcome r = simulate(c, GossipMode::kPushPull);
+    const std::string what = describe(GossipMode::kPushPull, c);
+    const std::vector<json> events = trace_events(r.trace);
+    std::vector<json> leaves;
+    size_t left = 0;
+    for (const json& e : events) {
+      if (e["ev"] == "leave") leaves.push_back(e);
+      left += e["ev"] == "status" && e["status"] == "left";
+    }
+    ASSERT_EQ(leaves.size(), 1u) << what;
+    EXPECT_EQ(leaves[0]["node"], kLeaver) << what;
+    EXPECT_DOUBLE_EQ(leaves[0]["t"].get<double>(), kLeaveAt * kIntervalMs) << what;
+    EXPECT_EQ(left, kN - 1) << what << ": every other member hears of the leave";
+    EXPECT_EQ(testing::left_before_leave(events), "") << what;
+    // While the leave spreads the other members' views are wrong about the leaver; once all
+    // hold it left they are accurate again, and the leaver's own view no longer counts.
+    const std::vector<uint64_t> informed = traced_informed(r.trace);
+    EXPECT_EQ(informed, replay_informed(r.trace)) << what;
+    EXPECT_EQ(informed[kLeaveAt - 1], kN) << what << ": converged, the leave not yet begun";
+    EXPECT_EQ(informed.back(), kN - 1) << what;
+  }
+}
+
+TEST(HeartbeatTrace, RoundMessagesCountTheSendLinesSinceThePreviousRound) {
+  for (Timing timing : {Timing::kRounds, Timing::kAsync}) {
+    SimConfig c = make_config(20, 12, timing);
+    c.loss = 0.05;
+    c.crashes.push_back(Crash{3, 10, 25});
+    c.leaves.push_back(Leave{6, 15});
+    c.max_rounds = 40;
+    const Outcome r = simulate(c, GossipMode::kPushPull);
+    const std::string what = describe(GossipMode::kPushPull, c);
+    uint64_t sends = 0, sends_in_rounds = 0, summed = 0;
+    size_t rounds = 0;
+    for (const json& e : trace_events(r.trace)) {
+      if (e["ev"] == "send") ++sends;
+      if (e["ev"] != "round") continue;
+      ++rounds;
+      EXPECT_EQ(e["messages"].get<uint64_t>(), sends - sends_in_rounds)
+          << what << " round " << e["round"];
+      EXPECT_GT(e["messages"].get<uint64_t>(), 0u) << what << " round " << e["round"];
+      summed += e["messages"].get<uint64_t>();
+      sends_in_rounds = sends;
+    }
+    EXPECT_EQ(rounds, r.result.rounds_run) << what;
+    EXPECT_EQ(summed, sends_in_rounds) << what;
+    EXPECT_EQ(sends, r.result.messages_total) << what;
+    // Sends at the instant of the last round line come after it, in no round.
+    EXPECT_LE(summed, sends) << what;
   }
 }
 

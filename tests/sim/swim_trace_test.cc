@@ -1,12 +1,14 @@
 // The trace of a swim run (sim/swim_trace.h, docs/web.md "Trace format additions for the
 // viewer") and the run lines of every protocol (sim/trace.h). The "round" events' `informed` is
-// checked against a brute-force replay of the trace's own status, crash and restart events, so
+// checked against a brute-force replay of the trace's own status, crash, restart, start and
+// leave events, so
 // the incremental bookkeeping and what a viewer can rebuild from the trace agree exactly.
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -58,37 +60,10 @@ std::vector<json> of_kind(const std::vector<json>& events, const std::string& ev
   return out;
 }
 
-// Replays the trace the way a viewer would, with no bookkeeping beyond a status matrix: the
-// `informed` of every round, recomputed from scratch over every pair of members. Members that
-// start by joining are running from `join_at_ms(i)` on.
-std::vector<uint64_t> replay_informed(const std::vector<json>& events, const SimConfig& c) {
-  const uint32_t n = c.nodes;
-  const bool formed = c.swim.start == SwimStart::kFormed;
-  std::vector<std::vector<std::string>> view(
-      n, std::vector<std::string>(n, formed ? "alive" : "unknown"));
-  std::vector<bool> crashed(n, false);
-  std::vector<uint64_t> out;
-  for (const json& e : events) {
-    const std::string ev = e["ev"];
-    if (ev == "status") {
-      std::string s = e["status"];
-      if (s == "joined") s = "alive";
-      view[e["node"].get<uint32_t>()][e["about"].get<uint32_t>()] = s;
-    } else if (ev == "crash") {
-      crashed[e["node"].get<uint32_t>()] = true;
-    } else if (ev == "restart") {
-      const auto i = e["node"].get<uint32_t>();
-      crashed[i] = false;
-      view[i].assign(n, "unknown");
-    } else if (ev == "round") {
-      const double t = e["t"];
-      auto running = [&](uint32_t i) {
-        return !crashed[i] && (formed || i * c.swim.join_stagger_ms <= t);
-      };
-      out.push_back(testing::count_accurate_views(view, running));
-    }
-  }
-  return out;
+// The informed of every round line, rebuilt from the trace's own lines (support/sim_fixtures.h):
+// its run line's start, its status, crash, restart, start and leave lines.
+std::vector<uint64_t> replay_informed(const std::vector<json>& events) {
+  return testing::replay_informed(events);
 }
 
 std::vector<uint64_t> traced_informed(const std::vector<json>& events) {
@@ -104,7 +79,7 @@ TEST(SwimTrace, RoundInformedEqualsABruteForceReplayAndEndsWithTheCrashSeenEvery
   const Traced t = traced(c);
   const std::vector<uint64_t> informed = traced_informed(t.events);
   ASSERT_EQ(informed.size(), 60u) << "one round per 1 s probe interval";
-  EXPECT_EQ(informed, replay_informed(t.events, c));
+  EXPECT_EQ(informed, replay_informed(t.events));
   EXPECT_EQ(informed[5], 20u) << "before the crash every view is accurate";
   EXPECT_EQ(informed[10], 0u) << "just after it, every view still holds node 4 alive";
   EXPECT_EQ(informed.back(), 19u) << "every live member holds the crashed one failed";
@@ -124,7 +99,7 @@ TEST(SwimTrace, RoundInformedEqualsABruteForceReplayThroughRestartsPartitionsAnd
   const Traced t = traced(c);
   const std::vector<uint64_t> informed = traced_informed(t.events);
   ASSERT_EQ(informed.size(), 150u);
-  EXPECT_EQ(informed, replay_informed(t.events, c));
+  EXPECT_EQ(informed, replay_informed(t.events));
   EXPECT_FALSE(of_kind(t.events, "restart").empty());
   EXPECT_EQ(of_kind(t.events, "partition").size(), 2u) << "its start and its heal";
 }
@@ -135,10 +110,69 @@ TEST(SwimTrace, JoinStartCountsMembersNotYetStartedAsAbsentAndEndsInformedEveryw
   c.swim.join_stagger_ms = 200;
   const Traced t = traced(c);
   const std::vector<uint64_t> informed = traced_informed(t.events);
-  EXPECT_EQ(informed, replay_informed(t.events, c));
+  EXPECT_EQ(informed, replay_informed(t.events));
   ASSERT_FALSE(informed.empty());
   EXPECT_EQ(informed.back(), 16u);
   EXPECT_FALSE(of_kind(t.events, "status").empty()) << "every join is an event";
+}
+
+TEST(SwimTrace, JoinStartWritesAStartLineForEveryMemberBeforeAnythingItDoes) {
+  constexpr uint32_t kN = 12;
+  SimConfig c = swim_config(kN, 6, 20);
+  c.swim.start = SwimStart::kJoin;
+  c.swim.join_stagger_ms = 150;
+  const Traced t = traced(c);
+  std::map<uint32_t, double> started;
+  for (const json& e : t.events) {
+    const std::string ev = e["ev"];
+    if (ev == "start") {
+      const auto i = e["node"].get<uint32_t>();
+      EXPECT_EQ(started.count(i), 0u) << "one start line per member: " << e;
+      started[i] = e["t"].get<double>();
+      continue;
+    }
+    const json actor = ev == "send" || ev == "drop" ? e["from"]
+                       : ev == "status"             ? e["node"]
+                                                    : json();
+    if (actor.is_null()) continue;
+    EXPECT_EQ(started.count(actor.get<uint32_t>()), 1u) << "acts before its start line: " << e;
+    // Nobody hears of a member before it starts.
+    if (ev == "status") {
+      EXPECT_EQ(started.count(e["about"].get<uint32_t>()), 1u) << e;
+    }
+  }
+  ASSERT_EQ(started.size(), kN);
+  for (const auto& [i, at] : started) {
+    EXPECT_DOUBLE_EQ(at, i * c.swim.join_stagger_ms) << "node " << i << " starts at its join";
+  }
+  EXPECT_EQ(traced_informed(t.events), replay_informed(t.events));
+}
+
+TEST(SwimTrace, ALeaveLinePrecedesEveryLeftStatusAndTheReplayFollowsTheLeaveWhileItSpreads) {
+  for (const SwimStart start : {SwimStart::kFormed, SwimStart::kJoin}) {
+    SimConfig c = swim_config(20, 13, 60);
+    c.swim.start = start;
+    c.leaves = {Leave{7, 20}, Leave{15, 35.5}};
+    c.crashes = {Crash{3, 30, std::nullopt}};
+    c.loss = 0.02;
+    const Traced t = traced(c);
+    const std::string what(swim_start_name(start));
+    const std::vector<json> leaves = of_kind(t.events, "leave");
+    ASSERT_EQ(leaves.size(), 2u) << what;
+    EXPECT_EQ(leaves[0]["node"], 7) << what;
+    EXPECT_DOUBLE_EQ(leaves[0]["t"].get<double>(), 20000.0) << what;
+    EXPECT_EQ(leaves[1]["node"], 15) << what;
+    EXPECT_DOUBLE_EQ(leaves[1]["t"].get<double>(), 35500.0) << what;
+    EXPECT_EQ(testing::left_before_leave(t.events), "") << what;
+    size_t left = 0;
+    for (const json& e : of_kind(t.events, "status"))
+      left += e["status"] == "left";
+    EXPECT_GT(left, 0u) << what << ": the leaves spread";
+    const std::vector<uint64_t> informed = traced_informed(t.events);
+    ASSERT_EQ(informed.size(), 60u) << what;
+    EXPECT_EQ(informed, replay_informed(t.events)) << what;
+    EXPECT_EQ(informed.back(), 17u) << what << ": all but the leavers and the crashed, accurate";
+  }
 }
 
 TEST(SwimTrace, FormedRunWithoutFaultsIsInformedEverywhereInEveryRoundWithNoStatusEvents) {

@@ -137,6 +137,7 @@ export function simRequest(args, plan = {}) {
     body.partitions = plan.partitions.map((p) => {
       const o = { groups: p.groups.map((g) => [...g]), start: p.start };
       if (p.heal !== undefined && p.heal !== null && p.heal !== '') o.heal = p.heal;
+      if (p.one_way === true) o.one_way = true;
       return o;
     });
   }
@@ -151,7 +152,44 @@ export function describeChange(overrides, plan = {}) {
     parts.push(`crash ${c.node}@${c.at}${c.restart !== undefined && c.restart !== '' && c.restart !== null ? `, back @${c.restart}` : ''}`);
   }
   for (const p of plan.partitions || []) {
-    parts.push(`partition ${p.groups.map(formatNodeList).join(' | ')} @${p.start}${p.heal !== undefined && p.heal !== null && p.heal !== '' ? `-${p.heal}` : ''}`);
+    parts.push(`partition ${p.groups.map(formatNodeList).join(' | ')} @${p.start}${p.heal !== undefined && p.heal !== null && p.heal !== '' ? `-${p.heal}` : ''}${p.one_way === true ? ' one-way' : ''}`);
   }
   return parts.join('; ') || 'same settings';
+}
+
+const isTime = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const isNode = (v) => Number.isInteger(v) && v >= 0;
+
+// The fault plan a run was made with: its header's `faults` (written by the server for a
+// re-run, docs/web.md) as a page's plan, {crashes: [{node, at, restart?}], partitions: [{groups,
+// start, heal?, one_way?}]}, copied so the page may change it. Entries that are not of that shape
+// are left out; a header without `faults` gives an empty plan.
+export function planFromHeader(header) {
+  const f = header?.faults;
+  const plan = { crashes: [], partitions: [] };
+  if (!f || typeof f !== 'object') return plan;
+  for (const c of Array.isArray(f.crashes) ? f.crashes : []) {
+    if (!c || !isNode(c.node) || !isTime(c.at)) continue;
+    plan.crashes.push({ node: c.node, at: c.at, ...(isTime(c.restart) ? { restart: c.restart } : {}) });
+  }
+  for (const p of Array.isArray(f.partitions) ? f.partitions : []) {
+    if (!p || !Array.isArray(p.groups) || !p.groups.every((g) => Array.isArray(g) && g.every(isNode))) continue;
+    const start = p.start === undefined ? 0 : p.start;
+    if (!isTime(start)) continue;
+    plan.partitions.push({ groups: p.groups.map((g) => [...g]), start,
+      ...(isTime(p.heal) ? { heal: p.heal } : {}), ...(p.one_way === true ? { one_way: true } : {}) });
+  }
+  return plan;
+}
+
+// A run's settings from its header alone (so they outlive the page): the arguments that
+// re-create it and its fault plan; a header without `args` says its nodes and seed.
+export function describeRun(header) {
+  const h = header || {};
+  const parts = [];
+  if (Array.isArray(h.args)) parts.push(argsForRun(h).join(' '));
+  else parts.push(`${h.nodes ?? '?'} nodes, seed ${h.seed ?? '?'}`);
+  const faults = describeChange([], planFromHeader(h));
+  if (faults !== 'same settings') parts.push(faults);
+  return parts.join('; ');
 }

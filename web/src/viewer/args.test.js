@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { argsForRun, describeChange, formatNodeList, parseNodeList, simRequest, splitArgs,
-  tokenize, withOverrides } from './args.js';
+import { argsForRun, describeChange, describeRun, formatNodeList, parseNodeList, planFromHeader,
+  simRequest, splitArgs, tokenize, withOverrides } from './args.js';
 
 describe('argsForRun', () => {
   it('drops the flags the server refuses', () => {
@@ -65,5 +65,45 @@ describe('simRequest', () => {
     expect(describeChange(['--mode', 'push'], { crashes: [{ node: 3, at: 10 }],
       partitions: [{ groups: [[0, 1], [2]], start: 5, heal: 9 }] }))
       .toBe('--mode push; crash 3@10; partition 0-1 | 2 @5-9');
+  });
+});
+
+describe('a run\'s fault plan from its header', () => {
+  const header = {
+    protocol: 'gossip', nodes: 30, seed: 4, mode: 'push-pull',
+    args: ['--nodes', '30', '--seed', '4', '--trace', 'x.jsonl'],
+    faults: {
+      crashes: [{ node: 3, at: 2 }, { node: 5, at: 1.5, restart: 6 }],
+      partitions: [{ groups: [[0, 1, 2, 3, 4]], start: 1, heal: 3 }, { groups: [[0], [1]], start: 0, one_way: true }],
+    },
+  };
+
+  it('starts the plan from the header\'s faults, a copy the page may change', () => {
+    const plan = planFromHeader(header);
+    expect(plan).toEqual(header.faults);
+    plan.crashes.pop();
+    plan.partitions[0].groups[0].push(9);
+    expect(header.faults.crashes).toHaveLength(2);
+    expect(header.faults.partitions[0].groups[0]).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('gives an empty plan without faults and leaves out entries of another shape', () => {
+    expect(planFromHeader(undefined)).toEqual({ crashes: [], partitions: [] });
+    expect(planFromHeader({ nodes: 3 })).toEqual({ crashes: [], partitions: [] });
+    expect(planFromHeader({ faults: { crashes: [{ node: 1 }, { node: -1, at: 2 }, null, { node: 2, at: 3, restart: null }],
+      partitions: [{ groups: [[0, 'x']] }, { groups: [[1]] }] } }))
+      .toEqual({ crashes: [{ node: 2, at: 3 }], partitions: [{ groups: [[1]], start: 0 }] });
+  });
+
+  it('posts the plan again as the header had it (a re-run of a re-run keeps its faults)', () => {
+    const body = simRequest(argsForRun(header), planFromHeader(header));
+    expect(body).toEqual({ args: ['--nodes', '30', '--seed', '4'], ...header.faults });
+  });
+
+  it('describes the run from its header: arguments and faults', () => {
+    expect(describeRun(header)).toBe('--nodes 30 --seed 4; crash 3@2; crash 5@1.5, back @6; '
+      + 'partition 0-4 @1-3; partition 0 | 1 @0 one-way');
+    expect(describeRun({ nodes: 50, seed: 2, mode: 'push' })).toBe('50 nodes, seed 2');
+    expect(describeRun({ nodes: 50, seed: 2, args: ['--nodes', '50'] })).toBe('--nodes 50 --seed 2');
   });
 });

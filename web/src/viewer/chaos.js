@@ -1,6 +1,7 @@
 // The re-run panel: the run's own arguments with changed flags (typed or from presets), a fault
 // plan of crashes and partitions, and the re-run itself (POST /api/sim), whose new runs join the
-// comparison; the server's error text is shown as it comes.
+// comparison; the server's error text is shown as it comes. The plan starts from the run's own
+// faults (its header's `faults`, load.js), so re-running a re-run keeps them.
 import { $, app, esc } from './app.js';
 import { argsForRun, describeChange, formatNodeList, parseNodeList, simRequest, tokenize,
   withOverrides } from './args.js';
@@ -32,7 +33,7 @@ export function renderChaos() {
   $('presets').innerHTML = presets.map((x) => `<button class="chip-btn" data-preset="${esc(x)}">${esc(x)}</button>`).join('');
   const items = [];
   app.plan.crashes.forEach((c, i) => items.push(`<li><span class="tag bad">crash</span> node ${c.node} at ${c.at}${c.restart !== undefined ? `, restart at ${c.restart}` : ''} <button class="x" data-del="c${i}" aria-label="remove">✕</button></li>`));
-  app.plan.partitions.forEach((q, i) => items.push(`<li><span class="tag warn">partition</span> ${esc(formatNodeList(q.groups[0]))} | ${esc(formatNodeList(q.groups[1]))} from ${q.start}${q.heal !== undefined ? ` to ${q.heal}` : ''} <button class="x" data-del="p${i}" aria-label="remove">✕</button></li>`));
+  app.plan.partitions.forEach((q, i) => items.push(`<li><span class="tag warn">partition</span> ${esc(q.groups.map(formatNodeList).join(' | '))} from ${q.start}${q.heal !== undefined ? ` to ${q.heal}` : ''}${q.one_way ? ' (one-way)' : ''} <button class="x" data-del="p${i}" aria-label="remove">✕</button></li>`));
   $('plan').innerHTML = items.join('');
   $('plan').hidden = !items.length;
 }

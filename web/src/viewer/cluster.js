@@ -34,7 +34,7 @@ function classesNow() {
   } else {
     const s = app.subject;
     for (let i = 0; i < n; i++) cls[i] = STATUS_CLASS[st.status(i, s)];
-    if (s < n) cls[s] = st.down[s] ? C.FAILED : st.leftSeen[s] > 0 ? C.LEFT : C.ALIVE;
+    if (s < n) cls[s] = st.down[s] ? C.FAILED : st.departed(s) ? C.LEFT : C.ALIVE;
   }
   return cls;
 }
@@ -114,7 +114,7 @@ export function renderLegend(result) {
     const count = result.counts[c] || 0;
     rows.push(`<div class="lg-row"><span class="dot" style="background:${graph.colours.cls[c]}"></span>${esc(label)}<b>${fmtInt(count)}</b></div>`);
   }
-  rows.push(`<div class="lg-row"><span class="dot crashed"></span>crashed<b>${fmtInt(st.n - st.live - (st.leftSeen ? countLeft(st) : 0))}</b></div>`);
+  rows.push(`<div class="lg-row"><span class="dot crashed"></span>crashed<b>${fmtInt(st.n - st.live - countLeft(st))}</b></div>`);
   const msgs = result.messages;
   if (msgs) {
     const types = [...msgs.types.entries()].sort((a, b) => b[1].count - a[1].count).slice(0, 6);
@@ -128,7 +128,7 @@ export function renderLegend(result) {
 
 function countLeft(st) {
   let k = 0;
-  for (let i = 0; i < st.n; i++) if (!st.down[i] && st.leftSeen[i] > 0) k++;
+  for (let i = 0; i < st.n; i++) if (!st.down[i] && st.departed(i)) k++;
   return k;
 }
 

@@ -1,6 +1,7 @@
 // The "Compare runs" panel: the runs to compare (ticked chips), their informed-fraction curves
 // (ComparePlot) with a marker at the moment the timeline shows, and the table of results.
 import { $, app, esc, fmtInt } from './app.js';
+import { describeRun } from './args.js';
 import { runLabel, runTitle, summarize } from './compare.js';
 import { ComparePlot, RUN_COLOURS } from './plot.js';
 
@@ -33,7 +34,7 @@ function renderTable(chosen) {
   const metricHead = labels.length === 1 ? labels[0] : 'result';
   $('compare-table').innerHTML = chosen.length ? `<thead><tr><th>run</th><th>settings</th><th class="num">${esc(metricHead)}</th><th class="num">messages</th><th class="num">final</th></tr></thead>
     <tbody>${sums.map(({ run, s }) => `<tr data-run="${run.id}"><td><span class="swatch" style="background:${colourOf(run.id)}"></span>#${run.id} ${esc(runTitle(run))}</td>
-      <td class="muted">${esc(changeOf(run) ?? `${run.header?.nodes ?? '?'} nodes, seed ${run.header?.seed ?? '?'}`)}</td>
+      <td class="muted">${esc(describeRun(run.header))}</td>
       <td class="num"><b>${esc(s.metric)}</b>${labels.length > 1 ? ` <span class="muted">${esc(s.metricLabel)}</span>` : ''}</td>
       <td class="num">${fmtInt(s.messages)}</td>
       <td class="num">${s.final === null ? '—' : `${fmtInt(s.final)} / ${fmtInt(s.nodes)}`}</td></tr>`).join('')}</tbody>` : '<tbody><tr><td class="muted">Tick runs above to compare them.</td></tr></tbody>';

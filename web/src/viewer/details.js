@@ -20,6 +20,7 @@ export function nodeEventIndex(store, node) {
       case K.CRASH:
       case K.RESTART:
       case K.START:
+      case K.LEAVE:
         return a[i] === node;
       default:
         return false;
@@ -148,9 +149,10 @@ export function nodeDetails(tl, node, idx, { limit = 12, scanLimit = 50000 } = {
         out.changes.push({ t: st.t[i], about: st.b[i], status: STATUS_NAMES[st.c[i]],
           was: STATUS_NAMES[st.prev[i]], inc: st.d[i] });
       }
-    } else if ((kind === K.CRASH || kind === K.RESTART) && out.changes.length < limit) {
-      out.changes.push({ t: st.t[i], about: node, status: kind === K.CRASH ? 'crashed' : 'restarted',
-        was: null, inc: null });
+    } else if ((kind === K.CRASH || kind === K.RESTART || kind === K.LEAVE) &&
+        out.changes.length < limit) {
+      const status = kind === K.CRASH ? 'crashed' : kind === K.RESTART ? 'restarted' : 'leaving';
+      out.changes.push({ t: st.t[i], about: node, status, was: null, inc: null });
     }
     if (out.sent.length >= limit && out.received.length >= limit && out.learned.length >= limit &&
         out.changes.length >= limit && out.dropped.length >= limit) break;

@@ -3,6 +3,7 @@
 // colouring and controls for it; a run too large to load in detail (or refused with 413) is
 // shown as its curve only, with a note saying why.
 import { $, app, esc, fmtInt, requestFrame } from './app.js';
+import { planFromHeader } from './args.js';
 import { renderChaos } from './chaos.js';
 import { graph } from './cluster.js';
 import { protocolOf, runTitle } from './compare.js';
@@ -54,7 +55,7 @@ export async function loadRun(id) {
   app.loadAbort?.abort();
   app.run = run;
   app.selected = null;
-  app.plan = { crashes: [], partitions: [] };
+  app.plan = planFromHeader(run.header); // a re-run's faults stay in the plan of its re-runs
   app.compareIds.add(id);
   const h = run.header || {};
   app.protocol = protocolOf(h);

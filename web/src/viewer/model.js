@@ -62,7 +62,7 @@ class SparseViews {
 }
 
 // Whether `s` (what a node believes about a member) is wrong, given whether the member is gone
-// (crashed, departed, or not started yet) or running. The simulator's definition of an accurate
+// (crashed, leaving or left, or not started yet) or running. The simulator's definition of an accurate
 // view (docs/simulator.md, "Trace format"): every other running member alive (suspect or not
 // known is wrong), and no member that is not running alive or suspect.
 function wrongAbout(s, gone) {
@@ -72,13 +72,17 @@ function wrongAbout(s, gone) {
 export class ClusterState {
   // formed: swim's `start: formed` (every member starts alive in every view, and no event says
   // so); joinStart: swim's `start: join` (members start one by one: not running until then).
-  constructor(n, { formed = false, joinStart = false } = {}) {
+  // leaveLines: the trace has `leave` lines, which say when a member begins to leave; without
+  // them (older traces) a member counts as departed once some view holds it left.
+  constructor(n, { formed = false, joinStart = false, leaveLines = false } = {}) {
     this.n = n;
     this.initialStatus = formed ? S.ALIVE : S.UNKNOWN;
     this.informed = new Uint8Array(n);
     this.down = new Uint8Array(n);
     this.started = new Uint8Array(n).fill(joinStart ? 0 : 1);
-    this.leftSeen = new Int32Array(n); // views that hold the member as left: it departed
+    this.leaving = new Uint8Array(n); // began to leave (a `leave` line), until a restart
+    this.leftSeen = new Int32Array(n); // views that hold the member as left
+    this.leaveLines = leaveLines;
     this.partitions = new Map(); // index -> 1 while in effect
     this.informedLive = 0;
     this.live = joinStart ? 0 : n;
@@ -108,8 +112,27 @@ export class ClusterState {
     }
   }
 
+  // Whether `y` has left or is leaving: from its `leave` line on, or (an older trace without
+  // them) while some view holds it left.
+  departed(y) {
+    return this.leaving[y] === 1 || (!this.leaveLines && this.leftSeen[y] > 0);
+  }
+
   isGone(y) {
-    return this.down[y] === 1 || this.leftSeen[y] > 0 || this.started[y] === 0;
+    return this.down[y] === 1 || this.departed(y) || this.started[y] === 0;
+  }
+
+  // The trace turns out to have `leave` lines: from now on they alone say who departed. A
+  // property of the trace, not of a position, so it is never undone; in a trace written so,
+  // every `left` status follows its member's `leave` line, so nothing counted changes here.
+  useLeaveLines() {
+    if (this.leaveLines) return;
+    const seen = this.leftSeen.slice();
+    for (let y = 0; y < this.n; y++) {
+      if (seen[y] > 0) this.changeGone(y, () => { this.leftSeen[y] = 0; });
+    }
+    this.leaveLines = true;
+    this.leftSeen.set(seen);
   }
 
   status(x, y) {
@@ -161,6 +184,13 @@ export class ClusterState {
     if (this.started[y] === value) return;
     this.changeGone(y, () => {
       this.started[y] = value;
+    });
+  }
+
+  setLeaving(y, value) {
+    if (this.leaving[y] === value) return;
+    this.changeGone(y, () => {
+      this.leaving[y] = value;
     });
   }
 
@@ -216,6 +246,7 @@ export class ClusterState {
       informed: Array.from(this.informed),
       down: Array.from(this.down),
       started: Array.from(this.started),
+      leaving: Array.from(this.leaving),
       leftSeen: Array.from(this.leftSeen),
       partitions: [...this.partitions.entries()].filter(([, v]) => v).map(([k]) => k).sort(),
       informedLive: this.informedLive,
@@ -258,6 +289,7 @@ export class Timeline {
     this.state = new ClusterState(n, {
       formed: h.protocol === 'swim' && (h.start ?? 'formed') === 'formed',
       joinStart: this.joinStart,
+      leaveLines: this.store.hasLeaves,
     });
     this.seen = this.joinStart ? new Uint8Array(n) : null;
     if (h.protocol === 'heartbeat' || h.protocol === 'swim') this.state.ensureViews();
@@ -275,8 +307,9 @@ export class Timeline {
 
   // Appends a parsed trace line while the timeline stands at the end (loading): the event is
   // applied at once, which records what it replaces.
-  // A swim run with `start: join` says nothing when a member starts: it starts where it first
-  // acts (sends, or changes its view), and a `start` event is put there.
+  // A swim run with `start: join` writes a `start` line where a member starts, before anything
+  // it does. An older trace does not: there a member starts where it first acts (sends, or
+  // changes its view), and a `start` event is put there.
   ingest(e) {
     if (e.ev === 'run') {
       this.store.push(e);
@@ -297,6 +330,7 @@ export class Timeline {
 
   append(e) {
     const i = this.store.push(e);
+    if (this.store.hasLeaves) this.state.useLeaveLines();
     if (this.pos === i) {
       this.apply(i);
       this.pos = i + 1;
@@ -327,18 +361,23 @@ export class Timeline {
       case K.RESTART:
         // A restarted node comes back empty: gossip, it must learn the update again; membership,
         // it knows nobody (its old view is kept to undo this).
-        st.prev[i] = s.down[a] | (s.informed[a] << 1) | (s.started[a] << 2);
+        st.prev[i] = s.down[a] | (s.informed[a] << 1) | (s.started[a] << 2) | (s.leaving[a] << 3);
         if (s.views) {
           st.saved.set(i, s.saveRow(a));
           s.setRow(a, null);
         }
         s.setStarted(a, 1);
+        s.setLeaving(a, 0);
         s.setDown(a, 0);
         s.setInformed(a, 0);
         break;
       case K.START:
         st.prev[i] = s.started[a];
         s.setStarted(a, 1);
+        break;
+      case K.LEAVE:
+        st.prev[i] = s.leaving[a];
+        s.setLeaving(a, 1);
         break;
       case K.PARTITION:
         st.prev[i] = s.partitions.get(st.c[i]) ?? 0;
@@ -368,10 +407,14 @@ export class Timeline {
         s.setInformed(a, (st.prev[i] >> 1) & 1);
         s.setDown(a, st.prev[i] & 1);
         s.setStarted(a, (st.prev[i] >> 2) & 1);
+        s.setLeaving(a, (st.prev[i] >> 3) & 1);
         if (st.saved.has(i)) s.setRow(a, st.saved.get(i));
         break;
       case K.START:
         s.setStarted(a, st.prev[i]);
+        break;
+      case K.LEAVE:
+        s.setLeaving(a, st.prev[i]);
         break;
       case K.PARTITION:
         s.partitions.set(st.c[i], st.prev[i]);

@@ -21,7 +21,8 @@ function replayed(lines, pos) {
 // Every derived count recomputed from the raw state.
 function checkDerived(state) {
   const n = state.n;
-  const gone = (y) => state.down[y] === 1 || state.leftSeen[y] > 0 || state.started[y] === 0;
+  const gone = (y) => state.down[y] === 1 || state.leaving[y] === 1 ||
+    (!state.leaveLines && state.leftSeen[y] > 0) || state.started[y] === 0;
   let live = 0;
   let informedLive = 0;
   for (let y = 0; y < n; y++) {
@@ -56,6 +57,10 @@ const traces = {
   heartbeat: membershipTrace(12, 5, { protocol: 'heartbeat', events: 600 }),
   swim: membershipTrace(9, 8, { protocol: 'swim', events: 600 }),
   'swim join': membershipTrace(10, 4, { protocol: 'swim', events: 600, start: 'join' }),
+  'heartbeat with leave lines': membershipTrace(12, 6, { protocol: 'heartbeat', events: 600,
+    lines: true }),
+  'swim join with start and leave lines': membershipTrace(10, 9, { protocol: 'swim', events: 600,
+    start: 'join', lines: true }),
 };
 
 describe('Timeline', () => {
@@ -187,7 +192,104 @@ describe('Timeline', () => {
     expect(tl.state.status(2, 1)).toBe(S.SUSPECT);
   });
 
-  it('a member held as left by anyone has departed: it is no longer live', () => {
+  it('a leave line stops its member at once: the accurate count equals every round line through the leave', () => {
+    // As the simulator writes it: node 3 begins to leave at 2000 (after the round line at that
+    // very time); the others hear of it one by one. Until they do their views hold a member that
+    // no longer runs alive, so they are wrong, and the leaver's own view no longer counts.
+    const joined = [];
+    for (let x = 0; x < 4; x++) {
+      for (let y = 0; y < 4; y++) if (x !== y) joined.push({ t: 0, ev: 'status', node: x, about: y, status: 'joined' });
+    }
+    const lines = [
+      { t: 0, ev: 'run', protocol: 'heartbeat', nodes: 4 },
+      ...joined,
+      { t: 1000, ev: 'round', round: 1, informed: 4, messages: 12 },
+      { t: 2000, ev: 'round', round: 2, informed: 4, messages: 12 },
+      { t: 2000, ev: 'leave', node: 3 },
+      { t: 2000, ev: 'send', from: 3, to: 0, type: 'syn', bytes: 40 },
+      { t: 2500, ev: 'round', round: 3, informed: 0, messages: 12 },
+      { t: 2600, ev: 'status', node: 0, about: 3, status: 'left' },
+      { t: 2700, ev: 'status', node: 1, about: 3, status: 'left' },
+      { t: 3000, ev: 'round', round: 4, informed: 2, messages: 12 },
+      { t: 3200, ev: 'status', node: 2, about: 3, status: 'left' },
+      { t: 4000, ev: 'round', round: 5, informed: 3, messages: 12 },
+      { t: 4100, ev: 'status', node: 2, about: 3, status: 'alive' },
+      { t: 5000, ev: 'round', round: 6, informed: 2, messages: 12 },
+    ];
+    const tl = load(lines);
+    const st = tl.store;
+    const check = () => {
+      for (const i of st.roundIndex) {
+        tl.seek(i + 1);
+        expect(tl.state.accurate, `round ${st.c[i]}`).toBe(st.d[i]);
+        expect(tl.state.live, `round ${st.c[i]}`).toBe(st.c[i] <= 2 ? 4 : 3);
+      }
+    };
+    check();
+    // and the same walking back, and from a fresh timeline over the loaded store
+    for (const i of [...st.roundIndex].reverse()) {
+      tl.seek(i + 1);
+      expect(tl.state.accurate).toBe(st.d[i]);
+    }
+    const leave = st.roundIndex[1] + 1;
+    expect(st.event(leave)).toEqual({ t: 2000, ev: 'leave', node: 3 });
+    tl.seek(leave + 1);
+    expect(tl.state.leaving[3]).toBe(1);
+    expect(tl.state.departed(3)).toBe(true);
+    tl.stepEvent(-1);
+    expect(tl.state.leaving[3]).toBe(0);
+    expect(tl.state.live).toBe(4);
+    checkDerived(tl.state);
+    const fresh = new Timeline(st);
+    for (const i of st.roundIndex) {
+      fresh.seek(i + 1);
+      expect(fresh.state.accurate).toBe(st.d[i]);
+    }
+  });
+
+  it('a restart after a leave runs the member again', () => {
+    const lines = [
+      { t: 0, ev: 'run', protocol: 'swim', nodes: 3, start: 'formed' },
+      { t: 1, ev: 'leave', node: 2 },
+      { t: 2, ev: 'status', node: 0, about: 2, status: 'left', inc: 1 },
+      { t: 2, ev: 'status', node: 1, about: 2, status: 'left', inc: 1 },
+      { t: 3, ev: 'crash', node: 2 },
+      { t: 4, ev: 'restart', node: 2, gen: 2 },
+    ];
+    const tl = load(lines);
+    expect(tl.state.leaving[2]).toBe(0);
+    expect(tl.state.live).toBe(3);
+    expect(tl.state.accurate).toBe(0); // 0 and 1 hold a running member left; 2 knows nobody
+    checkDerived(tl.state);
+    tl.stepEvent(-1);
+    expect(tl.state.leaving[2]).toBe(1);
+    expect(tl.state.live).toBe(2);
+    expect(tl.state.accurate).toBe(2);
+    checkDerived(tl.state);
+  });
+
+  it('swim join: a start line starts its member, and none is put in', () => {
+    const lines = [
+      { t: 0, ev: 'run', protocol: 'swim', nodes: 3, start: 'join' },
+      { t: 0, ev: 'start', node: 0 },
+      { t: 40, ev: 'start', node: 1 },
+      { t: 50, ev: 'send', from: 1, to: 0, type: 'stream', bytes: 1, arrive: 51 },
+      { t: 51, ev: 'status', node: 0, about: 1, status: 'joined', inc: 1 },
+      { t: 52, ev: 'status', node: 1, about: 0, status: 'joined', inc: 1 },
+    ];
+    const tl = load(lines);
+    const kinds = Array.from(tl.store.kind.subarray(0, tl.length));
+    expect(kinds).toEqual([K.START, K.START, K.SEND, K.STATUS, K.STATUS]);
+    expect(tl.state.live).toBe(2);
+    expect(tl.state.accurate).toBe(2);
+    tl.seek(2);
+    expect(tl.state.live).toBe(2); // started at its line, before it acts
+    expect(tl.state.accurate).toBe(0);
+    tl.seek(1);
+    expect(tl.state.accurate).toBe(1);
+  });
+
+  it('an older trace without leave lines: a member held as left by anyone has departed', () => {
     const lines = [
       { t: 0, ev: 'run', protocol: 'heartbeat', nodes: 3 },
       ...[[0, 1], [0, 2], [1, 0], [1, 2], [2, 0], [2, 1]].map(([x, y]) =>

@@ -4,7 +4,8 @@
 // Columns (what each means depends on `kind`):
 //   t      Float64  virtual time, ms
 //   kind   Uint8    K.* below
-//   a      Int32    node (write, learn, status, crash, restart) or from (send, drop)
+//   a      Int32    node (write, learn, status, crash, restart, start, leave) or from (send,
+//                   drop)
 //   b      Int32    to (send, drop), about (status), from (learn), -1 otherwise
 //   c      Int32    type code (send, drop), via code (learn), status code (status), round,
 //                   partition index, restart generation
@@ -14,19 +15,22 @@
 //                   previous inc (status; -1: unknown)
 //   prev   Int32    the value the event replaced (status: previous status code; learn, write:
 //                   previous informed flag; crash: previous down flag; restart: down, informed
-//                   and started flags in bits 0, 1, 2; start: previous started flag), written
-//                   by the model when it applies the event, so that stepping back is an undo
+//                   started and leaving flags in bits 0, 1, 2, 3; start: previous started
+//                   flag; leave: previous leaving flag), written by the model when it applies
+//                   the event, so that stepping back is an undo
 // and `saved`, the view a restarted node had (event index -> row), for the same reason.
-// `start` events are not in traces: the model puts one where a member of a swim run with
-// `start: join` first acts (model.js).
+// `start` (a member of a swim run with `start: join` starts) and `leave` (a member begins to
+// leave) lines are in traces since they were added; for an older swim trace with `start: join`
+// the model puts a `start` event where a member first acts (model.js), and `hasLeaves` tells
+// whether the trace has any `leave` line (without one the model falls back on `left` statuses).
 export const K = Object.freeze({
   WRITE: 1, SEND: 2, DROP: 3, LEARN: 4, STATUS: 5, CRASH: 6, RESTART: 7, PARTITION: 8,
-  ROUND: 9, OTHER: 10, START: 11,
+  ROUND: 9, OTHER: 10, START: 11, LEAVE: 12,
 });
 
 const KIND_OF = {
   write: K.WRITE, send: K.SEND, drop: K.DROP, learn: K.LEARN, status: K.STATUS, crash: K.CRASH,
-  restart: K.RESTART, partition: K.PARTITION, round: K.ROUND, start: K.START,
+  restart: K.RESTART, partition: K.PARTITION, round: K.ROUND, start: K.START, leave: K.LEAVE,
 };
 
 // Member status codes in a node's view (heartbeat, swim). UNKNOWN: the node has not heard of
@@ -72,6 +76,7 @@ export class EventStore {
     this.maxFlight = 0;     // the longest send -> arrive seen, ms
     this.crashes = [];      // [{node, t}] in order, for the default subject
     this.saved = new Map(); // restart event index -> the node's view before it
+    this.hasLeaves = false; // a `leave` line has been pushed
     this.alloc(Math.max(16, capacity | 0));
   }
 
@@ -126,6 +131,10 @@ export class EventStore {
         break;
       case K.START:
         a = e.node;
+        break;
+      case K.LEAVE:
+        a = e.node;
+        this.hasLeaves = true;
         break;
       case K.CRASH:
         a = e.node;
@@ -200,6 +209,7 @@ export class EventStore {
       case K.CRASH: return { t, ev: 'crash', node: this.a[i] };
       case K.RESTART: return { t, ev: 'restart', node: this.a[i], gen: this.c[i] };
       case K.START: return { t, ev: 'start', node: this.a[i] };
+      case K.LEAVE: return { t, ev: 'leave', node: this.a[i] };
       case K.PARTITION: return { t, ev: 'partition', state: this.d[i] ? 'start' : 'heal',
         index: this.c[i] };
       case K.ROUND: return { t, ev: 'round', round: this.c[i], informed: this.d[i],

@@ -62,7 +62,10 @@ export function gossipTrace(n = 20, seed = 7, { crash = 5, crashRound = 2, resta
 
 // A membership run (heartbeat-like when formed is false, swim-like when true) with random
 // status changes, crashes, a restart, a departure and a partition, over `n` nodes.
-export function membershipTrace(n = 12, seed = 3, { protocol = 'heartbeat', events = 400, start = 'formed' } = {}) {
+// lines: traces as the simulator writes them now, with `leave` lines (a `left` status is then
+// only about a member whose leave line came before) and, for a swim join start, `start` lines;
+// without, as older traces were.
+export function membershipTrace(n = 12, seed = 3, { protocol = 'heartbeat', events = 400, start = 'formed', lines: withLines = false } = {}) {
   const rnd = prng(seed);
   const swim = protocol === 'swim';
   const formed = swim && start === 'formed';
@@ -71,6 +74,10 @@ export function membershipTrace(n = 12, seed = 3, { protocol = 'heartbeat', even
   const statuses = ['joined', 'alive', 'suspect', 'failed', 'left'];
   let t = 0;
   let round = 0;
+  const leaving = new Set();
+  if (withLines && swim && start === 'join') {
+    for (let x = 0; x < n; x++) lines.push({ t, ev: 'start', node: x });
+  }
   if (!formed) {
     for (let x = 0; x < n; x++) {
       for (let y = 0; y < n; y++) {
@@ -85,7 +92,15 @@ export function membershipTrace(n = 12, seed = 3, { protocol = 'heartbeat', even
       const x = Math.floor(rnd() * n);
       let y = Math.floor(rnd() * (n - 1));
       if (y >= x) y++;
-      const st = statuses[Math.floor(rnd() * statuses.length)];
+      let st = statuses[Math.floor(rnd() * statuses.length)];
+      if (withLines && st === 'left' && !leaving.has(y)) {
+        if (rnd() < 0.5) {
+          leaving.add(y);
+          lines.push({ t, ev: 'leave', node: y });
+        } else {
+          st = 'failed';
+        }
+      }
       const e = { t, ev: 'status', node: x, about: y, status: st };
       if (swim) e.inc = Math.floor(rnd() * 4);
       lines.push(e);
