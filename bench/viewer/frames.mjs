@@ -24,11 +24,11 @@
 //
 // Needs tests/browser/node_modules (cd tests/browser && npm ci) and /usr/bin/chromium
 // (RUMOR_CHROMIUM overrides it); the browser flags are the browser tests' (tests/browser/lib.mjs).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { launchBrowser, repoRoot } from '../../tests/browser/lib.mjs';
+import { launchBrowser, repoRoot, startView } from '../../tests/browser/lib.mjs';
 
 const LOAD_TIMEOUT_MS = 300000;
 
@@ -107,38 +107,9 @@ function record(opts, trace, file) {
   if (r.status !== 0) throw new Error(`rumor sim ${trace.args.join(' ')} failed (${r.status}): ${r.stderr}`);
 }
 
-// `rumor view TRACE --listen 127.0.0.1:0`; resolves with {url, stop} once it prints its URL.
+// `rumor view FILE` served with the benchmark's binary and page folder.
 function view(opts, file) {
-  const env = { ...process.env };
-  if (opts.webDir) env.RUMOR_WEB_DIR = opts.webDir;
-  const proc = spawn(opts.rumor, ['view', file, '--listen', '127.0.0.1:0'],
-    { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let err = '';
-  proc.stderr.on('data', (d) => { err += d; });
-  const exited = new Promise((ok) => proc.once('exit', ok));
-  const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-    await exited;
-  };
-  return new Promise((ok, fail) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      stop();
-      fail(new Error(`rumor view printed no URL within 60 s: ${out}${err}`));
-    }, 60000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /at (http:\/\/\S+\/)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        ok({ url: m[1], stop });
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`rumor view exited ${code}: ${err}`));
-    });
-  });
+  return startView(file, { bin: opts.rumor, env: opts.webDir ? { RUMOR_WEB_DIR: opts.webDir } : {} });
 }
 
 // One measurement: a fresh browser on a fresh server.

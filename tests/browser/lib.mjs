@@ -4,6 +4,7 @@
 // Environment: RUMOR_BIN (the rumor binary; default build/src/cli/rumor beside this repo),
 // RUMOR_CHROMIUM (default /usr/bin/chromium), RUMOR_SCREENSHOT_DIR (when set, each test saves
 // its screenshots there; tools/screenshots.sh points it at docs/screenshots).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -84,4 +85,38 @@ export function watchPageErrors(page) {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
   });
   return errors;
+}
+
+// Starts `BIN view TRACE --listen 127.0.0.1:0` and resolves with {url, stop} once it prints its
+// "rumor view: TRACE (N runs) at URL" line; rejects if it exits first or prints nothing within
+// `timeoutMs`. `env` adds to the environment (e.g. RUMOR_WEB_DIR).
+export function startView(trace, { bin = rumorBin, env = {}, timeoutMs = 60000 } = {}) {
+  const proc = spawn(bin, ['view', trace, '--listen', '127.0.0.1:0'],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let err = '';
+  proc.stderr.on('data', (d) => { err += d; });
+  const exited = new Promise((ok) => proc.once('exit', ok));
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((ok, fail) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      stop();
+      fail(new Error(`rumor view printed no URL within ${timeoutMs} ms: ${out}${err}`));
+    }, timeoutMs);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /at (http:\/\/\S+\/)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        ok({ url: m[1], stop });
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`rumor view exited ${code}: ${err}`));
+    });
+  });
 }

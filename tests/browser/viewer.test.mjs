@@ -12,12 +12,14 @@
 // (RUMOR_BIN: the rumor binary; RUMOR_WEB_DIR, when set, makes `rumor view` serve a Vite build
 // from disk; RUMOR_SCREENSHOT_DIR: where viewer.png, viewer-node.png and viewer-compare.png go.)
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { launchBrowser, rumorBin, screenshot, watchPageErrors } from './lib.mjs';
+import {
+  launchBrowser, rumorBin, screenshot, startView, watchPageErrors,
+} from './lib.mjs';
 
 const DEADLINE_MS = 15000;
 const GOSSIP_NODES = 300;
@@ -41,36 +43,6 @@ function sim(args, trace) {
   assert.ok(r.status === 0, `rumor sim ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
 }
 
-// Starts `rumor view TRACE --listen 127.0.0.1:0` and resolves with {url, stop} once it prints
-// its "rumor view: TRACE (N runs) at URL" line.
-function view(trace) {
-  const proc = spawn(rumorBin, ['view', trace, '--listen', '127.0.0.1:0'],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr.on('data', (d) => { err += d; });
-  const exited = new Promise((ok) => proc.once('exit', ok));
-  const stop = async () => {
-    if (proc.exitCode === null) proc.kill('SIGTERM');
-    await exited;
-  };
-  return new Promise((ok, fail) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`rumor view printed no URL: ${out}${err}`)),
-      DEADLINE_MS);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /at (http:\/\/\S+\/)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        ok({ url: m[1], stop });
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`rumor view exited ${code}: ${err}`));
-    });
-  });
-}
 
 // The page's own record of what it drew last (data attributes of the canvas).
 const drawn = (page) => page.$eval('[data-testid="cluster-graph"]', (c) => ({
@@ -141,7 +113,7 @@ async function rerun(page, rows) {
 test('gossip: scrub, step, node details, re-run with a crash and compare', async () => {
   const trace = join(dir, 'gossip.jsonl');
   sim(['--nodes', String(GOSSIP_NODES), '--mode', 'push-pull', '--seed', '3'], trace);
-  const server = await view(trace);
+  const server = await startView(trace);
   const page = await browser.context.newPage();
   const errors = watchPageErrors(page);
   try {
@@ -300,7 +272,7 @@ test('swim: a crashed member ends failed in every live view', async () => {
   const trace = join(dir, 'swim.jsonl');
   sim(['--protocol', 'swim', '--nodes', String(SWIM_NODES), '--crash', '5@5', '--duration', '40s',
     '--seed', '2'], trace);
-  const server = await view(trace);
+  const server = await startView(trace);
   const page = await browser.context.newPage();
   const errors = watchPageErrors(page);
   try {
@@ -379,7 +351,7 @@ test('swim join and heartbeat with leaves: accurate views equal informed while t
   for (const [name, args] of runs) {
     const trace = join(dir, name);
     sim(args, trace);
-    const server = await view(trace);
+    const server = await startView(trace);
     const page = await browser.context.newPage();
     const errors = watchPageErrors(page);
     try {
